@@ -1,0 +1,384 @@
+"""The scanner: wires the stages together. The only caller of the I/O parts (lists, fetcher, decoder).
+
+``text → payload → links → (expand) → lists + URL heuristics on every hop → page analysis → verdict``.
+Stages are passed in or built lazily, so a ``Scanner`` for ``--offline --no-lists`` never opens the
+index or a socket, and ``import scanner`` stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import reasons as R
+from .canonical import CanonicalURL, canonicalize
+from .errors import EmptyInput, InputTooLarge, InvalidURL, NotText
+from .models import (
+    Hop,
+    HopKind,
+    Level,
+    LinkReport,
+    Message,
+    Payload,
+    PayloadKind,
+    Reason,
+    Report,
+    Severity,
+    StopReason,
+)
+from .settings import Settings
+from .verdict import advice, decide, order, summary
+
+if TYPE_CHECKING:
+    from .expand import Expander, Expansion
+    from .lists import ListSet
+
+log = logging.getLogger("lurelens")
+
+R.define(
+    "input.invalid_link", Severity.LOW, 15,
+    "A link in the text is malformed ({evidence}): browsers may open something unexpected.",
+    "文本中的链接格式异常（{evidence}），浏览器可能打开意想不到的地址。",
+)
+R.define(
+    "input.too_many_links", Severity.INFO, 0,
+    "Only the first {limit} links were checked.",
+    "只检查了前 {limit} 个链接。",
+)
+R.define(
+    "input.no_code_found", Severity.INFO, 0,
+    "No QR code could be read in this image. Try a sharper, closer photo.",
+    "未识别到二维码。请靠近一些、对准焦距后重新拍照。",
+)
+R.define(
+    "link.not_expanded", Severity.INFO, 0,
+    "Checked offline: redirects were not followed, so the real destination is unknown.",
+    "离线检查：未跟踪跳转，真实目的地未知。",
+)
+
+_TEXT_KINDS = frozenset({PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
+_CHECKABLE_KINDS = frozenset({PayloadKind.URL, PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
+
+
+def validate_text(text: object, settings: Settings) -> str:
+    """The input as clean text, or a typed error saying what is wrong with it."""
+    if isinstance(text, bytes | bytearray):
+        text = decode_text_bytes(bytes(text))
+    if not isinstance(text, str):
+        raise NotText("input must be text")
+    if len(text.encode("utf-8", "surrogatepass")) > settings.max_input_bytes:
+        raise InputTooLarge(
+            f"input is over the {settings.max_input_bytes // 1024} KiB limit: paste only the message or link"
+        )
+    if "\x00" in text or _control_share(text) > 0.1:
+        raise NotText("input looks like binary data, not text: paste a link or a message")
+    stripped = text.strip()
+    if not stripped:
+        raise EmptyInput("nothing to check: paste a link or a whole message")
+    return stripped
+
+
+def decode_text_bytes(data: bytes) -> str:
+    """Bytes from stdin or a file as text: UTF-8 first, then GB18030 (Chinese Windows); else NotText."""
+    if b"\x00" in data:
+        raise NotText("input is binary data, not text: paste a link or a message")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise NotText("input is not text in UTF-8 or GB18030: paste a link or a message")
+
+
+def _control_share(text: str) -> float:
+    if not text:
+        return 0.0
+    n = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t")
+    return n / len(text)
+
+
+class Scanner:
+    """Checks text, images and pages; holds the loaded lists and the expander for reuse."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        lists: ListSet | None = None,
+        expander: Expander | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else Settings.load()
+        self._lists = lists
+        self._no_lists: ListSet | None = None
+        self._expander = expander
+        self._lock = threading.Lock()
+
+    # -- stages, built on first use -------------------------------------------------------------
+    def lists(self, use_lists: bool | None = None) -> ListSet:
+        """The loaded lists (or an empty set when lists are off)."""
+        from .lists import ListSet
+
+        if not (self.settings.use_lists if use_lists is None else use_lists):
+            if self._no_lists is None:
+                self._no_lists = ListSet.empty()
+            return self._no_lists
+        if self._lists is None:
+            with self._lock:
+                if self._lists is None:
+                    self._lists = ListSet.load(self.settings)
+        return self._lists
+
+    def reload_lists(self) -> None:
+        """Drop the loaded lists so the next check reads the freshly built index."""
+        with self._lock:
+            self._lists = None
+
+    @property
+    def expander(self) -> Expander:
+        """The link expander (guarded fetcher, cache)."""
+        if self._expander is None:
+            from .expand import Expander
+
+            with self._lock:
+                if self._expander is None:
+                    self._expander = Expander(self.settings)
+        return self._expander
+
+    # -- public entry points ---------------------------------------------------------------------
+    def check(self, text: str, *, offline: bool | None = None, use_lists: bool | None = None) -> Report:
+        """Check a URL or a whole pasted message."""
+        from .payloads import classify
+
+        clean = validate_text(text, self.settings)
+        payload = classify(clean, source="text")
+        return self._report((payload,), "text", offline=offline, use_lists=use_lists)
+
+    def check_payloads(
+        self,
+        payloads: Sequence[Payload],
+        *,
+        input_kind: str = "image",
+        offline: bool | None = None,
+        use_lists: bool | None = None,
+    ) -> Report:
+        """Check already-decoded payloads (one QR photo may hold several codes)."""
+        return self._report(tuple(payloads), input_kind, offline=offline, use_lists=use_lists)
+
+    def scan_image(
+        self, data: bytes, *, offline: bool | None = None, decode_only: bool = False,
+        use_lists: bool | None = None,
+    ) -> Report:
+        """Decode every code in a photo and check each payload (``decode_only``: just decode)."""
+        from .decode import decode_image
+
+        payloads = tuple(decode_image(data, self.settings))
+        if not payloads:
+            return Report(
+                level=Level.UNKNOWN, score=0, reasons=(R.make("input.no_code_found", source="image"),),
+                summary=Message(en="No QR code found in this image.", zh="未识别到二维码。"),
+                input_kind="image", offline=self._offline(offline),
+            )
+        if decode_only:
+            return Report(
+                level=Level.UNKNOWN, score=0, reasons=(), payloads=payloads, input_kind="image",
+                summary=Message(en="Decoded only: not checked.", zh="仅识别，未检查。"),
+                offline=True,
+            )
+        return self.check_payloads(payloads, input_kind="image", offline=offline, use_lists=use_lists)
+
+    def analyze_page(self, html: str, url: str, *, use_lists: bool | None = None) -> Report:
+        """Judge a landing page's HTML as served from ``url`` (the extension sends rendered pages)."""
+        from .heuristics.page import analyze_html
+
+        if not isinstance(html, str):
+            raise NotText("page HTML must be text")
+        cap = max(self.settings.max_body_bytes, 2 * 1024 * 1024)
+        if len(html) > cap:
+            html = html[:cap]
+        canon = canonicalize(url)
+        findings = analyze_html(html, canon.href)
+        base = self._url_reasons(canon, 0, use_lists=use_lists)
+        reasons = order((*base, *findings.reasons))
+        level, score = decide(reasons, pii=findings.pii)
+        link = LinkReport(
+            url=canon.href, original=url, final_url=canon.href, chain=(Hop(canon.href),),
+            stop_reason=StopReason.NOT_EXPANDED, level=level, score=score, reasons=reasons,
+            host=canon.host, host_unicode=canon.host_unicode,
+            registrable_domain=canon.registrable_domain, pii=tuple(findings.pii),
+            page_title=findings.title,
+        )
+        return Report(
+            level=level, score=score, reasons=reasons, links=(link,), pii=tuple(findings.pii),
+            advice=advice(reasons, findings.pii, level), summary=summary(level, reasons),
+            input_kind="page", offline=True,
+        )
+
+    # -- internals -------------------------------------------------------------------------------
+    def _offline(self, offline: bool | None) -> bool:
+        return self.settings.offline if offline is None else offline
+
+    def _report(
+        self, payloads: tuple[Payload, ...], input_kind: str, *, offline: bool | None,
+        use_lists: bool | None,
+    ) -> Report:
+        from .heuristics.text import text_reasons
+        from .payloads import payload_reasons
+
+        off = self._offline(offline)
+        own: list[Reason] = []
+        checked = False
+        urls: list[tuple[str, str]] = []  # (original, url)
+        for p in payloads:
+            own.extend(payload_reasons(p))
+            if p.kind in _TEXT_KINDS:
+                own.extend(text_reasons(p.text))
+            if p.kind in _CHECKABLE_KINDS:
+                checked = True
+            for link in p.links:
+                urls.append((link, link))
+        if len(urls) > self.settings.max_links:
+            own.append(R.make("input.too_many_links", limit=self.settings.max_links))
+            urls = urls[: self.settings.max_links]
+        links = self._check_links(urls, offline=off, use_lists=use_lists)
+        own_reasons = order(own)
+        own_level, own_score = decide(own_reasons, checked=checked or bool(links))
+        level, score = own_level, own_score
+        all_reasons = list(own_reasons)
+        pii: list[str] = []
+        for lr in links:
+            if lr.level.rank > level.rank:
+                level = lr.level
+            score = max(score, lr.score)
+            all_reasons.extend(lr.reasons)
+            pii.extend(p for p in lr.pii if p not in pii)
+        reasons = order(all_reasons)
+        # Evidence from the text and from its links adds up: the combined verdict can be worse
+        # than either alone (a lure message pointing at a free-hosting page).
+        joint_level, joint_score = decide(reasons, pii=pii, checked=checked or bool(links))
+        if joint_level.rank > level.rank:
+            level = joint_level
+        score = max(score, joint_score)
+        if level is Level.UNKNOWN and checked:
+            level = Level.SAFE
+        return Report(
+            level=level, score=score, reasons=reasons, payloads=payloads, links=tuple(links),
+            pii=tuple(pii), advice=advice(reasons, pii, level), summary=summary(level, reasons),
+            input_kind=input_kind, offline=off,
+        )
+
+    def _check_links(
+        self, urls: list[tuple[str, str]], *, offline: bool, use_lists: bool | None
+    ) -> list[LinkReport]:
+        from .payloads import classify, payload_reasons
+
+        out: list[LinkReport | None] = [None] * len(urls)
+        to_expand: list[tuple[int, CanonicalURL]] = []
+        for i, (original, url) in enumerate(urls):
+            try:
+                canon = canonicalize(url)
+            except InvalidURL:
+                r = R.make("input.invalid_link", _clip(original), source="text")
+                out[i] = LinkReport(
+                    url=url, original=original, final_url=url, chain=(), level=Level.CAUTION
+                    if r.weight >= 35 else Level.SAFE, score=r.weight, reasons=(r,),
+                    stop_reason=StopReason.INVALID_URL,
+                )
+                continue
+            if canon.is_http:
+                to_expand.append((i, canon))
+                continue
+            # An app link, a payment code, javascript:… found inside text: classify, never fetch.
+            p = classify(canon.href, source="link")
+            rs = order(payload_reasons(p))
+            level, score = decide(rs, checked=False)
+            out[i] = LinkReport(
+                url=canon.href, original=original, final_url=canon.href, chain=(Hop(canon.href),),
+                stop_reason=StopReason.NON_HTTP_TARGET, level=level, score=score, reasons=rs,
+            )
+        if to_expand:
+            expansions = self.expander.expand_many([c.href for _, c in to_expand], offline=offline)
+            for (i, canon), exp in zip(to_expand, expansions, strict=True):
+                out[i] = self._link_report(urls[i][0], canon, exp, use_lists=use_lists)
+        return [lr for lr in out if lr is not None]
+
+    def _url_reasons(self, canon: CanonicalURL, hop: int, *, use_lists: bool | None) -> list[Reason]:
+        from .heuristics.url import url_reasons
+
+        verdict = self.lists(use_lists).check(canon)
+        out = list(verdict.reasons)
+        if not verdict.allowed:
+            out.extend(url_reasons(canon, popular=verdict.popular))
+        if hop:
+            out = [_at_hop(r, hop) for r in out]
+        return out
+
+    def _link_report(
+        self, original: str, canon: CanonicalURL, exp: Expansion, *, use_lists: bool | None
+    ) -> LinkReport:
+        from .heuristics.page import analyze_html
+
+        reasons: list[Reason] = []
+        seen_hosts: set[tuple[str, str, str]] = set()
+        final = canon
+        hops = [h for h in exp.chain if h.kind is not HopKind.NON_HTTP] or [Hop(canon.href)]
+        for n, hop in enumerate(hops):
+            try:
+                hc = canon if n == 0 else canonicalize(hop.url)
+            except InvalidURL:
+                continue
+            final = hc
+            if not hc.is_http or (hc.host, hc.path, hc.query) in seen_hosts:
+                continue
+            seen_hosts.add((hc.host, hc.path, hc.query))
+            reasons.extend(self._url_reasons(hc, n, use_lists=use_lists))
+        reasons.extend(exp.reasons)
+        if not exp.expanded:
+            reasons.append(R.make("link.not_expanded", source="link"))
+        pii: tuple[str, ...] = ()
+        title = ""
+        if exp.page is not None and exp.page.html:
+            findings = analyze_html(exp.page.html, exp.page.url)
+            reasons.extend(findings.reasons)
+            pii = tuple(findings.pii)
+            title = findings.title
+        ordered = order(reasons)
+        level, score = decide(ordered, pii=pii)
+        return LinkReport(
+            url=canon.href, original=original, final_url=exp.final_url, chain=exp.chain,
+            stop_reason=exp.stop_reason, level=level, score=score, reasons=ordered,
+            host=final.host, host_unicode=final.host_unicode,
+            registrable_domain=final.registrable_domain, pii=pii, expanded=exp.expanded,
+            cached=exp.cached, profiles=dict(exp.profiles), page_title=title,
+        )
+
+
+def _at_hop(r: Reason, hop: int) -> Reason:
+    from dataclasses import replace
+
+    return replace(r, source=f"hop:{hop}" if not r.source else f"{r.source}@hop:{hop}")
+
+
+def _clip(s: str, n: int = 120) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+_DEFAULT: dict[Settings, Scanner] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_scanner(settings: Settings | None = None) -> Scanner:
+    """One shared Scanner per settings (lists are loaded once)."""
+    s = settings if settings is not None else Settings.load()
+    with _DEFAULT_LOCK:
+        sc = _DEFAULT.get(s)
+        if sc is None:
+            sc = _DEFAULT[s] = Scanner(s)
+        return sc
+
+
+def check(text_or_url: str, *, offline: bool = False, settings: Settings | None = None, **kw: Any) -> Report:
+    """Check a URL or a pasted message and explain the verdict (the library's front door)."""
+    return default_scanner(settings).check(text_or_url, offline=offline, **kw)

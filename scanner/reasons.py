@@ -1,0 +1,102 @@
+"""The catalogue of reason codes: every code, its default severity and weight, and its zh/en text.
+
+Each stage declares the codes it emits next to the code that emits them, with :func:`define`; the
+catalogue is the union. Codes are public API (``docs/heuristics.md`` documents every one, a test
+checks it). Messages are ``str.format`` templates over the keyword arguments given to
+:func:`make` (``evidence`` is always available).
+"""
+
+from __future__ import annotations
+
+import importlib
+import string
+from dataclasses import dataclass
+
+from .models import Message, Reason, Severity
+
+# Modules that define reason codes; imported by all_specs() so the catalogue is complete.
+_DEFINING_MODULES = (
+    "scanner.payloads",
+    "scanner.heuristics.url",
+    "scanner.heuristics.text",
+    "scanner.heuristics.page",
+    "scanner.lists",
+    "scanner.expand",
+    "scanner.pipeline",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonSpec:
+    """How a reason code reads and weighs by default."""
+
+    code: str
+    severity: Severity
+    weight: int
+    en: str
+    zh: str
+    category: str = ""
+    """Lure category label for the UI chip (e.g. ``part_time``), when the code names one."""
+
+
+_REGISTRY: dict[str, ReasonSpec] = {}
+
+
+def define(
+    code: str, severity: Severity, weight: int, en: str, zh: str, category: str = ""
+) -> ReasonSpec:
+    """Register a reason code (idempotent for an identical definition)."""
+    spec = ReasonSpec(code, severity, weight, en, zh, category)
+    old = _REGISTRY.get(code)
+    if old is not None and old != spec:
+        raise ValueError(f"reason code {code!r} defined twice with different text")
+    _REGISTRY[code] = spec
+    return spec
+
+
+class _Safe(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def make(
+    code: str,
+    evidence: str = "",
+    *,
+    severity: Severity | None = None,
+    weight: int | None = None,
+    source: str = "",
+    **params: object,
+) -> Reason:
+    """Build a :class:`Reason` from its catalogue entry; ``params`` fill the message templates."""
+    spec = _REGISTRY.get(code)
+    if spec is None:
+        raise KeyError(f"undefined reason code {code!r}: define() it first")
+    values = _Safe(params)
+    values.setdefault("evidence", evidence)
+    fmt = string.Formatter()
+    return Reason(
+        code=code,
+        severity=severity or spec.severity,
+        message=Message(en=fmt.vformat(spec.en, (), values), zh=fmt.vformat(spec.zh, (), values)),
+        evidence=evidence,
+        weight=spec.weight if weight is None else weight,
+        source=source,
+    )
+
+
+def spec(code: str) -> ReasonSpec:
+    """The catalogue entry of ``code``."""
+    all_specs()
+    return _REGISTRY[code]
+
+
+def all_specs() -> dict[str, ReasonSpec]:
+    """Every defined code (imports the defining modules first)."""
+    for name in _DEFINING_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as e:  # a stage not built yet
+            if e.name != name:
+                raise
+    return dict(sorted(_REGISTRY.items()))

@@ -1,0 +1,95 @@
+"""Human-readable text for a :class:`Report` (the CLI's default output). Pure; secrets stay masked."""
+
+from __future__ import annotations
+
+from .models import Hop, Level, LinkReport, Report
+
+_LEVEL_WORDS = {
+    Level.DANGER: ("DANGER", "高风险"),
+    Level.CAUTION: ("CAUTION", "可疑"),
+    Level.SAFE: ("SAFE", "未发现问题"),
+    Level.UNKNOWN: ("UNKNOWN", "无法检查"),
+}
+_SEVERITY_WORDS = {"high": ("high", "高"), "medium": ("medium", "中"), "low": ("low", "低"), "info": ("info", "提示")}
+_LABELS = {
+    "reasons": ("Why", "原因"),
+    "links": ("Links", "链接"),
+    "payloads": ("Content", "内容"),
+    "advice": ("What to do", "建议"),
+    "pii": ("This page asks for", "该页面索取"),
+    "evidence": ("evidence", "证据"),
+    "chain": ("chain", "跳转"),
+    "stop": ("stopped", "结束原因"),
+    "score": ("score", "风险分"),
+}
+_PII_WORDS = {
+    "id_card": ("ID number", "身份证号"),
+    "phone": ("phone number", "手机号"),
+    "sms_code": ("SMS code", "短信验证码"),
+    "bank_card": ("bank card", "银行卡"),
+    "face": ("face scan", "人脸"),
+    "address": ("address", "地址"),
+    "password": ("password", "密码"),
+    "real_name": ("real name", "真实姓名"),
+}
+
+
+def _w(pair: tuple[str, str], lang: str) -> str:
+    return pair[1] if lang == "zh" else pair[0]
+
+
+def level_word(level: Level, lang: str) -> str:
+    """The verdict in words."""
+    return _w(_LEVEL_WORDS[level], lang)
+
+
+def render_report(report: Report, lang: str = "en") -> str:
+    """The verdict first, then the reasons, links, payloads and advice, in ``lang``."""
+    icon = {"danger": "⛔", "caution": "⚠", "safe": "✓", "unknown": "?"}[report.level.value]
+    lines = [f"{icon} {level_word(report.level, lang)}  ({_w(_LABELS['score'], lang)} {report.score}/100)"]
+    if report.summary:
+        lines.append("  " + report.summary.get(lang))
+    shown = [r for r in report.reasons if r.severity.value != "info" or len(report.reasons) <= 6][:12]
+    if shown:
+        lines.append(_w(_LABELS["reasons"], lang) + ":")
+        for r in shown:
+            sev = _w(_SEVERITY_WORDS[r.severity.value], lang)
+            line = f"  [{sev}] {r.message.get(lang)}"
+            if r.evidence:
+                line += f"  ({_w(_LABELS['evidence'], lang)}: {r.evidence})"
+            lines.append(line + f"  <{r.code}>")
+    if report.pii:
+        words = ", ".join(_w(_PII_WORDS.get(p, (p, p)), lang) for p in report.pii)
+        lines.append(f"{_w(_LABELS['pii'], lang)}: {words}")
+    payloads = [p for p in report.payloads if p.kind.value not in ("text", "text_with_url", "url")]
+    if payloads:
+        lines.append(_w(_LABELS["payloads"], lang) + ":")
+        for p in payloads:
+            what = p.explanation.get(lang) if p.explanation else ""
+            lines.append(f"  {p.kind.value}: {p.display or p.text}" + (f" — {what}" if what else ""))
+    if report.links:
+        lines.append(_w(_LABELS["links"], lang) + ":")
+        for link in report.links:
+            lines.extend(_link_lines(link, lang))
+    if report.advice:
+        lines.append(_w(_LABELS["advice"], lang) + ":")
+        lines.extend("  • " + a.get(lang) for a in report.advice)
+    return "\n".join(lines)
+
+
+def _link_lines(link: LinkReport, lang: str) -> list[str]:
+    out = [f"  {link.original} → {link.final_url}  [{level_word(link.level, lang)} {link.score}]"]
+    if link.host_unicode and link.host_unicode != link.host:
+        out.append(f"    host: {link.host_unicode} ({link.host})")
+    if len(link.chain) > 1:
+        out.append(f"    {_w(_LABELS['chain'], lang)}: " + " → ".join(_hop(h) for h in link.chain))
+    if link.stop_reason.value not in ("final", "not_expanded"):
+        out.append(f"    {_w(_LABELS['stop'], lang)}: {link.stop_reason.value}")
+    return out
+
+
+def _hop(h: Hop) -> str:
+    status = f" {h.status}" if h.status is not None else ""
+    ip = f" @{h.ip}" if h.ip else ""
+    err = f" !{h.error}" if h.error else ""
+    return f"{h.url} ({h.kind.value}{status}{ip}{err})"
