@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
-from ada_url import URL, idna_to_unicode
+from ada_url import URL, idna_to_unicode, parse_url
 
 from .errors import InvalidURL
 
@@ -133,6 +133,9 @@ def _ip_of(host: str) -> str | None:
         return None
 
 
+_ATTRS = ("href", "protocol", "hostname", "port", "username", "password", "pathname", "search")
+
+
 def canonicalize(text: str, *, infer_scheme: bool = True) -> CanonicalURL:
     """Parse ``text`` by WHATWG rules; raise :class:`InvalidURL` when no browser would open it.
 
@@ -140,22 +143,33 @@ def canonicalize(text: str, *, infer_scheme: bool = True) -> CanonicalURL:
     'http://127.0.0.1/b'
     >>> canonicalize("t.cn/AbCd").scheme_inferred
     True
+
+    ``infer_scheme=False`` refuses scheme-less input instead of assuming ``http://`` (a redirect
+    target is never scheme-less once resolved).
     """
-    s = text.strip()
+    return _canonicalize(text.strip(), infer_scheme)
+
+
+@lru_cache(maxsize=8192)
+def _canonicalize(s: str, infer_scheme: bool) -> CanonicalURL:
+    # Cached: one link is canonicalised by several stages (pipeline, expander, every hop's checks).
+    text = s
     if not s:
         raise InvalidURL("empty URL: paste a link such as https://example.com/")
     if len(s) > 16384:
         raise InvalidURL("URL longer than 16 KiB: this is not a link a person could open")
     inferred = False
     if not _HAS_SCHEME.match(s) or _looks_like_host_port(s):
+        if not infer_scheme:
+            raise InvalidURL(f"URL without a scheme: {_short(text)}")
         s = "http://" + s.lstrip("/")
         inferred = True
     try:
-        u = URL(s)
+        u = parse_url(s, attributes=_ATTRS)
     except ValueError:
         raise InvalidURL(f"not a valid URL: {_short(text)}") from None
-    scheme = u.protocol.rstrip(":").lower()
-    host = u.hostname or ""
+    scheme = str(u["protocol"]).rstrip(":").lower()
+    host = str(u["hostname"] or "")
     if scheme in ("http", "https") and not host:
         raise InvalidURL(f"URL without a host: {_short(text)}")
     ip = _ip_of(host) if host else None
@@ -166,19 +180,19 @@ def canonicalize(text: str, *, infer_scheme: bool = True) -> CanonicalURL:
         reg, suffix, private = domain_parts(host)
     else:
         reg, suffix, private = "", "", False
-    userinfo = u.username
-    if u.password:
-        userinfo = (userinfo or "") + ":…"
-    port = int(u.port) if u.port else None
+    userinfo = str(u["username"])
+    if u["password"]:
+        userinfo = userinfo + ":…"
+    port = int(u["port"]) if u["port"] else None
     raw_host = _raw_host(s)
     return CanonicalURL(
-        href=u.href,
+        href=str(u["href"]),
         scheme=scheme,
         host=host_plain,
         host_unicode=to_unicode(host_plain),
         port=port,
-        path=u.pathname,
-        query=u.search.lstrip("?"),
+        path=str(u["pathname"]),
+        query=str(u["search"]).lstrip("?"),
         userinfo=userinfo,
         registrable_domain=reg,
         suffix=suffix,

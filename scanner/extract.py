@@ -55,6 +55,8 @@ _NON_URL_SCHEMES = frozenset({"e.g", "i.e"})
 
 def _fold(text: str) -> str:
     """NFKC one character at a time (keeps offsets), with ideographic full stops read as dots."""
+    if text.isascii():
+        return text
     out = []
     for ch in text:
         if ch in "。｡":

@@ -8,6 +8,7 @@ index or a socket, and ``import scanner`` stays light.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import reasons as R
 from .canonical import CanonicalURL, canonicalize
+from .extract import extract_links
 from .errors import EmptyInput, InputTooLarge, InvalidURL, NotText
 from .models import (
     Hop,
@@ -59,6 +61,7 @@ R.define(
     "离线检查：未跟踪跳转，真实目的地未知。",
 )
 
+_SINGLE_WEB_URL = re.compile(r"^https?://\S*$", re.IGNORECASE)
 _TEXT_KINDS = frozenset({PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
 _CHECKABLE_KINDS = frozenset({PayloadKind.URL, PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
 
@@ -153,6 +156,8 @@ class Scanner:
         from .payloads import classify
 
         clean = validate_text(text, self.settings)
+        if _SINGLE_WEB_URL.match(clean):
+            canonicalize(clean)  # one pasted web URL that no browser would open: say so (InvalidURL)
         payload = classify(clean, source="text")
         return self._report((payload,), "text", offline=offline, use_lists=use_lists)
 
@@ -237,8 +242,13 @@ class Scanner:
                 own.extend(text_reasons(p.text))
             if p.kind in _CHECKABLE_KINDS:
                 checked = True
+            originals: dict[str, str] = {}
+            if p.kind is PayloadKind.URL and len(p.links) == 1:
+                originals = {p.links[0]: p.text}
+            elif p.kind in _TEXT_KINDS:
+                originals = {f.url: f.original for f in extract_links(p.text, limit=200)}
             for link in p.links:
-                urls.append((link, link))
+                urls.append((originals.get(link, link), link))
         if len(urls) > self.settings.max_links:
             own.append(R.make("input.too_many_links", limit=self.settings.max_links))
             urls = urls[: self.settings.max_links]
