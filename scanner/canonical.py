@@ -85,9 +85,7 @@ def _extractor() -> tldextract.TLDExtract:
     # Built on first use, never at import: no network (suffix_list_urls=()) and no disk writes.
     import tldextract
 
-    return tldextract.TLDExtract(
-        suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
-    )
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
 def domain_parts(host: str) -> tuple[str, str, bool]:

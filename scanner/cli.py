@@ -82,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the local web service and API")
     p.add_argument("--port", type=int, help="port (default 8765)")
     p.add_argument("--host", help="interface (default 127.0.0.1)")
-    p.add_argument("--allow-public-bind", action="store_true",
-                   help="allow a non-loopback address (exposes the service to your network)")
+    p.add_argument(
+        "--allow-public-bind",
+        action="store_true",
+        help="allow a non-loopback address (exposes the service to your network)",
+    )
     _common(p)
     p.set_defaults(func=_cmd_serve)
 
@@ -249,7 +252,9 @@ def _cmd_delegate(func: Callable[[argparse.Namespace, Settings], int]) -> Callab
     return run
 
 
-def main(argv: Sequence[str] | None = None, *, out: IO[str] | None = None, stdin: IO[bytes] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, out: IO[str] | None = None, stdin: IO[bytes] | None = None
+) -> int:
     """Run one command; return the exit status (never raises for bad input)."""
     out = out if out is not None else sys.stdout
     stdin = stdin if stdin is not None else sys.stdin.buffer

@@ -49,7 +49,9 @@ _BARE_IP = re.compile(
 )
 _TRAILING = ".,;:!?'\")]}>»…-_*~"
 # Scheme-less words that look like file names more often than hosts.
-_FILE_LIKE_TLDS = frozenset({"md", "py", "sh", "rs", "js", "ts", "go", "pl", "zip", "mov", "txt", "exe", "rar"})
+_FILE_LIKE_TLDS = frozenset(
+    {"md", "py", "sh", "rs", "js", "ts", "go", "pl", "zip", "mov", "txt", "exe", "rar"}
+)
 _NON_URL_SCHEMES = frozenset({"e.g", "i.e"})
 
 

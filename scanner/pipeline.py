@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import reasons as R
 from .canonical import CanonicalURL, canonicalize
-from .extract import extract_links
 from .errors import EmptyInput, InputTooLarge, InvalidURL, NotText
+from .extract import extract_links
 from .models import (
     Hop,
-    HopKind,
     Level,
     LinkReport,
     Message,
@@ -41,22 +40,30 @@ if TYPE_CHECKING:
 log = logging.getLogger("lurelens")
 
 R.define(
-    "input.invalid_link", Severity.LOW, 15,
+    "input.invalid_link",
+    Severity.LOW,
+    15,
     "A link in the text is malformed ({evidence}): browsers may open something unexpected.",
     "文本中的链接格式异常（{evidence}），浏览器可能打开意想不到的地址。",
 )
 R.define(
-    "input.too_many_links", Severity.INFO, 0,
+    "input.too_many_links",
+    Severity.INFO,
+    0,
     "Only the first {limit} links were checked.",
     "只检查了前 {limit} 个链接。",
 )
 R.define(
-    "input.no_code_found", Severity.INFO, 0,
+    "input.no_code_found",
+    Severity.INFO,
+    0,
     "No QR code could be read in this image. Try a sharper, closer photo.",
     "未识别到二维码。请靠近一些、对准焦距后重新拍照。",
 )
 R.define(
-    "link.not_expanded", Severity.INFO, 0,
+    "link.not_expanded",
+    Severity.INFO,
+    0,
     "Checked offline: redirects were not followed, so the real destination is unknown.",
     "离线检查：未跟踪跳转，真实目的地未知。",
 )
@@ -173,7 +180,11 @@ class Scanner:
         return self._report(tuple(payloads), input_kind, offline=offline, use_lists=use_lists)
 
     def scan_image(
-        self, data: bytes, *, offline: bool | None = None, decode_only: bool = False,
+        self,
+        data: bytes,
+        *,
+        offline: bool | None = None,
+        decode_only: bool = False,
         use_lists: bool | None = None,
     ) -> Report:
         """Decode every code in a photo and check each payload (``decode_only``: just decode)."""
@@ -182,13 +193,20 @@ class Scanner:
         payloads = tuple(decode_image(data, self.settings))
         if not payloads:
             return Report(
-                level=Level.UNKNOWN, score=0, reasons=(R.make("input.no_code_found", source="image"),),
+                level=Level.UNKNOWN,
+                score=0,
+                reasons=(R.make("input.no_code_found", source="image"),),
                 summary=Message(en="No QR code found in this image.", zh="未识别到二维码。"),
-                input_kind="image", offline=self._offline(offline),
+                input_kind="image",
+                offline=self._offline(offline),
             )
         if decode_only:
             return Report(
-                level=Level.UNKNOWN, score=0, reasons=(), payloads=payloads, input_kind="image",
+                level=Level.UNKNOWN,
+                score=0,
+                reasons=(),
+                payloads=payloads,
+                input_kind="image",
                 summary=Message(en="Decoded only: not checked.", zh="仅识别，未检查。"),
                 offline=True,
             )
@@ -209,16 +227,30 @@ class Scanner:
         reasons = order((*base, *findings.reasons))
         level, score = decide(reasons, pii=findings.pii)
         link = LinkReport(
-            url=canon.href, original=url, final_url=canon.href, chain=(Hop(canon.href),),
-            stop_reason=StopReason.NOT_EXPANDED, level=level, score=score, reasons=reasons,
-            host=canon.host, host_unicode=canon.host_unicode,
-            registrable_domain=canon.registrable_domain, pii=tuple(findings.pii),
+            url=canon.href,
+            original=url,
+            final_url=canon.href,
+            chain=(Hop(canon.href),),
+            stop_reason=StopReason.NOT_EXPANDED,
+            level=level,
+            score=score,
+            reasons=reasons,
+            host=canon.host,
+            host_unicode=canon.host_unicode,
+            registrable_domain=canon.registrable_domain,
+            pii=tuple(findings.pii),
             page_title=findings.title,
         )
         return Report(
-            level=level, score=score, reasons=reasons, links=(link,), pii=tuple(findings.pii),
-            advice=advice(reasons, findings.pii, level), summary=summary(level, reasons),
-            input_kind="page", offline=True,
+            level=level,
+            score=score,
+            reasons=reasons,
+            links=(link,),
+            pii=tuple(findings.pii),
+            advice=advice(reasons, findings.pii, level),
+            summary=summary(level, reasons),
+            input_kind="page",
+            offline=True,
         )
 
     # -- internals -------------------------------------------------------------------------------
@@ -226,7 +258,11 @@ class Scanner:
         return self.settings.offline if offline is None else offline
 
     def _report(
-        self, payloads: tuple[Payload, ...], input_kind: str, *, offline: bool | None,
+        self,
+        payloads: tuple[Payload, ...],
+        input_kind: str,
+        *,
+        offline: bool | None,
         use_lists: bool | None,
     ) -> Report:
         from .heuristics.text import text_reasons
@@ -274,9 +310,16 @@ class Scanner:
         if level is Level.UNKNOWN and checked:
             level = Level.SAFE
         return Report(
-            level=level, score=score, reasons=reasons, payloads=payloads, links=tuple(links),
-            pii=tuple(pii), advice=advice(reasons, pii, level), summary=summary(level, reasons),
-            input_kind=input_kind, offline=off,
+            level=level,
+            score=score,
+            reasons=reasons,
+            payloads=payloads,
+            links=tuple(links),
+            pii=tuple(pii),
+            advice=advice(reasons, pii, level),
+            summary=summary(level, reasons),
+            input_kind=input_kind,
+            offline=off,
         )
 
     def _check_links(
@@ -292,8 +335,13 @@ class Scanner:
             except InvalidURL:
                 r = R.make("input.invalid_link", _clip(original), source="text")
                 out[i] = LinkReport(
-                    url=url, original=original, final_url=url, chain=(), level=Level.CAUTION
-                    if r.weight >= 35 else Level.SAFE, score=r.weight, reasons=(r,),
+                    url=url,
+                    original=original,
+                    final_url=url,
+                    chain=(),
+                    level=Level.CAUTION if r.weight >= 35 else Level.SAFE,
+                    score=r.weight,
+                    reasons=(r,),
                     stop_reason=StopReason.INVALID_URL,
                 )
                 continue
@@ -305,11 +353,19 @@ class Scanner:
             rs = order(payload_reasons(p))
             level, score = decide(rs, checked=False)
             out[i] = LinkReport(
-                url=canon.href, original=original, final_url=canon.href, chain=(Hop(canon.href),),
-                stop_reason=StopReason.NON_HTTP_TARGET, level=level, score=score, reasons=rs,
+                url=canon.href,
+                original=original,
+                final_url=canon.href,
+                chain=(Hop(canon.href),),
+                stop_reason=StopReason.NON_HTTP_TARGET,
+                level=level,
+                score=score,
+                reasons=rs,
             )
         if to_expand:
-            expansions = self.expander.expand_many([c.href for _, c in to_expand], offline=offline)
+            # The URL as written, not canon.href: the expander refuses links whose host the browser
+            # and the HTTP client would read differently, and the canonical form hides that trick.
+            expansions = self.expander.expand_many([urls[i][1] for i, _ in to_expand], offline=offline)
             for (i, canon), exp in zip(to_expand, expansions, strict=True):
                 out[i] = self._link_report(urls[i][0], canon, exp, use_lists=use_lists)
         return [lr for lr in out if lr is not None]
@@ -331,37 +387,49 @@ class Scanner:
         from .heuristics.page import analyze_html
 
         reasons: list[Reason] = []
-        seen_hosts: set[tuple[str, str, str]] = set()
         final = canon
-        hops = [h for h in exp.chain if h.kind is not HopKind.NON_HTTP] or [Hop(canon.href)]
-        for n, hop in enumerate(hops):
+        # Every hop of both client profiles goes through the lists and URL heuristics, not only
+        # the last: a blocklisted domain in the middle of a chain is as telling as at its end.
+        for n, url in enumerate(exp.hop_urls):
             try:
-                hc = canon if n == 0 else canonicalize(hop.url)
+                hc = canon if n == 0 else canonicalize(url, infer_scheme=False)
             except InvalidURL:
                 continue
-            final = hc
-            if not hc.is_http or (hc.host, hc.path, hc.query) in seen_hosts:
-                continue
-            seen_hosts.add((hc.host, hc.path, hc.query))
-            reasons.extend(self._url_reasons(hc, n, use_lists=use_lists))
+            if url == exp.final_url:
+                final = hc
+            if hc.is_http:
+                reasons.extend(self._url_reasons(hc, n, use_lists=use_lists))
         reasons.extend(exp.reasons)
         if not exp.expanded:
             reasons.append(R.make("link.not_expanded", source="link"))
-        pii: tuple[str, ...] = ()
+        pii: list[str] = []
         title = ""
-        if exp.page is not None and exp.page.html:
-            findings = analyze_html(exp.page.html, exp.page.url)
+        for page in exp.pages:
+            if not page.html:
+                continue
+            findings = analyze_html(page.html, page.url)
             reasons.extend(findings.reasons)
-            pii = tuple(findings.pii)
-            title = findings.title
+            pii.extend(k for k in findings.pii if k not in pii)
+            title = title or findings.title
         ordered = order(reasons)
         level, score = decide(ordered, pii=pii)
         return LinkReport(
-            url=canon.href, original=original, final_url=exp.final_url, chain=exp.chain,
-            stop_reason=exp.stop_reason, level=level, score=score, reasons=ordered,
-            host=final.host, host_unicode=final.host_unicode,
-            registrable_domain=final.registrable_domain, pii=pii, expanded=exp.expanded,
-            cached=exp.cached, profiles=dict(exp.profiles), page_title=title,
+            url=canon.href,
+            original=original,
+            final_url=exp.final_url,
+            chain=exp.chain,
+            stop_reason=exp.stop_reason,
+            level=level,
+            score=score,
+            reasons=ordered,
+            host=final.host,
+            host_unicode=final.host_unicode,
+            registrable_domain=final.registrable_domain,
+            pii=tuple(pii),
+            expanded=exp.expanded,
+            cached=exp.cached,
+            profiles=dict(exp.profiles),
+            page_title=title,
         )
 
 

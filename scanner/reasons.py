@@ -42,9 +42,7 @@ class ReasonSpec:
 _REGISTRY: dict[str, ReasonSpec] = {}
 
 
-def define(
-    code: str, severity: Severity, weight: int, en: str, zh: str, category: str = ""
-) -> ReasonSpec:
+def define(code: str, severity: Severity, weight: int, en: str, zh: str, category: str = "") -> ReasonSpec:
     """Register a reason code (idempotent for an identical definition)."""
     spec = ReasonSpec(code, severity, weight, en, zh, category)
     old = _REGISTRY.get(code)

@@ -10,7 +10,12 @@ _LEVEL_WORDS = {
     Level.SAFE: ("SAFE", "未发现问题"),
     Level.UNKNOWN: ("UNKNOWN", "无法检查"),
 }
-_SEVERITY_WORDS = {"high": ("high", "高"), "medium": ("medium", "中"), "low": ("low", "低"), "info": ("info", "提示")}
+_SEVERITY_WORDS = {
+    "high": ("high", "高"),
+    "medium": ("medium", "中"),
+    "low": ("low", "低"),
+    "info": ("info", "提示"),
+}
 _LABELS = {
     "reasons": ("Why", "原因"),
     "links": ("Links", "链接"),

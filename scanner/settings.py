@@ -85,9 +85,7 @@ class Settings:
     allowed_ports: tuple[int, ...] = field(
         default=(80, 443), metadata={"help": "Ports the fetcher may connect to."}
     )
-    expand_workers: int = field(
-        default=16, metadata={"help": "Links expanded in parallel for one input."}
-    )
+    expand_workers: int = field(default=16, metadata={"help": "Links expanded in parallel for one input."})
     compare_profiles: bool = field(
         default=True,
         metadata={"help": "Fetch with both the WeChat and desktop profiles to detect cloaking."},
@@ -100,9 +98,7 @@ class Settings:
         metadata={"help": "Exact (ip, port) pairs the fetcher may reach despite its guards (Python only)."},
     )
     # Images
-    max_image_bytes: int = field(
-        default=8 * 1024 * 1024, metadata={"help": "Largest image file accepted."}
-    )
+    max_image_bytes: int = field(default=8 * 1024 * 1024, metadata={"help": "Largest image file accepted."})
     max_image_pixels: int = field(
         default=40_000_000, metadata={"help": "Largest image (width × height) decoded."}
     )
@@ -118,13 +114,28 @@ class Settings:
         problems = []
         if not 0 < self.port < 65536:
             problems.append(f"port={self.port!r} must be 1–65535")
-        for name in ("max_input_bytes", "max_links", "threads", "max_hops", "max_body_bytes",
-                     "max_decoded_bytes", "expand_workers", "max_image_bytes", "max_image_pixels",
-                     "rate_limit_per_minute"):
+        for name in (
+            "max_input_bytes",
+            "max_links",
+            "threads",
+            "max_hops",
+            "max_body_bytes",
+            "max_decoded_bytes",
+            "expand_workers",
+            "max_image_bytes",
+            "max_image_pixels",
+            "rate_limit_per_minute",
+        ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name}={getattr(self, name)!r} must be positive")
-        for name in ("connect_timeout", "read_timeout", "expand_deadline", "check_deadline",
-                     "decode_budget", "request_timeout"):
+        for name in (
+            "connect_timeout",
+            "read_timeout",
+            "expand_deadline",
+            "check_deadline",
+            "decode_budget",
+            "request_timeout",
+        ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name}={getattr(self, name)!r} must be positive")
         if self.lang not in ("auto", "zh", "en"):
@@ -166,7 +177,7 @@ class Settings:
         for key, raw in env.items():
             if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG":
                 continue
-            name = key[len(ENV_PREFIX):].lower()
+            name = key[len(ENV_PREFIX) :].lower()
             if name not in by_field or name in _PYTHON_ONLY:
                 continue
             values[name] = _coerce(name, raw, by_field[name].type)

@@ -60,8 +60,12 @@ def main() -> int:
                 groups[(key, row[key], warn)] += 1
                 totals[(key, row[key])] += 1
     print(f"command: {' '.join(cmd[1:])} < {args.csv.name}")
-    print(f"urls: {len(rows)}  wall (incl. start-up): {wall:.2f} s  throughput: {len(rows) / wall:,.0f} URLs/s")
-    print(f"TPR {tp / max(pos, 1):.1%} ({tp}/{pos})  FPR {fp / max(neg, 1):.2%} ({fp}/{neg})  errors {errors}")
+    print(
+        f"urls: {len(rows)}  wall (incl. start-up): {wall:.2f} s  throughput: {len(rows) / wall:,.0f} URLs/s"
+    )
+    print(
+        f"TPR {tp / max(pos, 1):.1%} ({tp}/{pos})  FPR {fp / max(neg, 1):.2%} ({fp}/{neg})  errors {errors}"
+    )
     for (key, name), n in sorted(totals.items()):
         print(f"  {key:8} {name:34} warn {groups[(key, name, True)] / n:6.1%}  (n={n})")
     return 0

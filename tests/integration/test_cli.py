@@ -98,7 +98,9 @@ def test_bad_config_exit_3(tmp_path: pytest.TempPathFactory, capsys: pytest.Capt
 def test_console_script_runs_as_module() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "scanner", "check", "--offline", "--json", "https://evil.pages.dev/login"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert json.loads(proc.stdout)["links"][0]["registrable_domain"] == "evil.pages.dev"

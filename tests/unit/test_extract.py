@@ -10,19 +10,25 @@ from scanner.extract import extract_links
 @pytest.mark.parametrize(
     ("text", "urls"),
     [
-        pytest.param("兼职注册APP，日结佣金，点击 t.cn/A6xYz 领取", ["http://t.cn/A6xYz"], id="schemeless-in-chinese"),
+        pytest.param(
+            "兼职注册APP，日结佣金，点击 t.cn/A6xYz 领取", ["http://t.cn/A6xYz"], id="schemeless-in-chinese"
+        ),
         pytest.param("访问https://a.example/x限时领取", ["https://a.example/x"], id="glued-to-chinese"),
         pytest.param("http：／／evil。com／login", ["http://evil.com/login"], id="fullwidth-punctuation"),
         pytest.param("ＷＷＷ．ＥＸＡＭＰＬＥ．ＣＯＭ", ["http://WWW.EXAMPLE.COM"], id="fullwidth-letters"),
         pytest.param("www。x。cn/p。", ["http://www.x.cn/p"], id="ideographic-dots"),
-        pytest.param("hxxps://evil[.]com/a and fxp://x[.]org", ["https://evil.com/a", "ftp://x.org"], id="defanged"),
+        pytest.param(
+            "hxxps://evil[.]com/a and fxp://x[.]org", ["https://evil.com/a", "ftp://x.org"], id="defanged"
+        ),
         pytest.param("see evil(.)com/path", ["http://evil.com/path"], id="defanged-paren-dot"),
         pytest.param(
             "1) https://a.example/x, 2) www.b-shop.com; 3) c-shop.cn/q?x=1!",
             ["https://a.example/x", "http://www.b-shop.com", "http://c-shop.cn/q?x=1"],
             id="several-with-punctuation",
         ),
-        pytest.param("(see http://a.example/wiki/X_(y))", ["http://a.example/wiki/X_(y)"], id="balanced-parens"),
+        pytest.param(
+            "(see http://a.example/wiki/X_(y))", ["http://a.example/wiki/X_(y)"], id="balanced-parens"
+        ),
         pytest.param("“https://a.example/q”", ["https://a.example/q"], id="curly-quotes"),
         pytest.param("【链接】https://a.example/x】", ["https://a.example/x"], id="cjk-brackets"),
         pytest.param("https://中国.cn/x", ["https://中国.cn/x"], id="idn-host"),

@@ -22,13 +22,38 @@ from scanner.models import (
 )
 
 REPORT_KEYS = {
-    "schema_version", "input_kind", "warn", "level", "score", "summary", "reasons", "pii", "advice",
-    "payloads", "links", "offline",
+    "schema_version",
+    "input_kind",
+    "warn",
+    "level",
+    "score",
+    "summary",
+    "reasons",
+    "pii",
+    "advice",
+    "payloads",
+    "links",
+    "offline",
 }
 REASON_KEYS = {"code", "severity", "evidence", "message", "weight", "source"}
 LINK_KEYS = {
-    "url", "original", "final_url", "chain", "stop_reason", "level", "warn", "score", "reasons", "host",
-    "host_unicode", "registrable_domain", "pii", "expanded", "cached", "profiles", "page_title",
+    "url",
+    "original",
+    "final_url",
+    "chain",
+    "stop_reason",
+    "level",
+    "warn",
+    "score",
+    "reasons",
+    "host",
+    "host_unicode",
+    "registrable_domain",
+    "pii",
+    "expanded",
+    "cached",
+    "profiles",
+    "page_title",
 }
 HOP_KEYS = {"url", "kind", "status", "ip", "ms", "error", "note"}
 PAYLOAD_KEYS = {"text", "kind", "display", "fields", "links", "source", "explanation"}
@@ -37,9 +62,14 @@ PAYLOAD_KEYS = {"text", "kind", "display", "fields", "links", "source", "explana
 def _sample() -> Report:
     reason = Reason("url.ip_host", Severity.MEDIUM, Message("IP host", "IP 地址"), "1.2.3.4", 40, "url")
     link = LinkReport(
-        url="http://1.2.3.4/", original="1.2.3.4/", final_url="http://1.2.3.4/",
+        url="http://1.2.3.4/",
+        original="1.2.3.4/",
+        final_url="http://1.2.3.4/",
         chain=(Hop("http://1.2.3.4/", HopKind.HTTP, 200, "1.2.3.4", 12.34),),
-        stop_reason=StopReason.FINAL, level=Level.CAUTION, score=40, reasons=(reason,),
+        stop_reason=StopReason.FINAL,
+        level=Level.CAUTION,
+        score=40,
+        reasons=(reason,),
     )
     payload = Payload("1.2.3.4/", PayloadKind.URL, links=("http://1.2.3.4/",))
     return Report(Level.CAUTION, 40, (reason,), (payload,), (link,), ("phone",))

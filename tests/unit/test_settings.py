@@ -60,6 +60,7 @@ def test_only_settings_reads_environ() -> None:
     offenders = [
         str(p.relative_to(root))
         for p in root.rglob("*.py")
-        if p.name != "settings.py" and ("os.environ" in p.read_text(encoding="utf-8") or "getenv(" in p.read_text(encoding="utf-8"))
+        if p.name != "settings.py"
+        and ("os.environ" in p.read_text(encoding="utf-8") or "getenv(" in p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
