@@ -104,9 +104,10 @@ def _optional_parsers(sub: Any) -> None:
     from .lists import cli as lists_cli
 
     lists_cli.add_parser(sub)
-    for p in sub.choices.values():
-        if p.prog.endswith(" lists"):
-            _common(p)
+    for action in sub.choices["lists"]._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _common(child)
     try:
         from . import bench
     except ModuleNotFoundError as e:  # pragma: no cover - bench ships with the package

@@ -85,7 +85,7 @@ class Settings:
     allowed_ports: tuple[int, ...] = field(
         default=(80, 443), metadata={"help": "Ports the fetcher may connect to."}
     )
-    expand_workers: int = field(default=16, metadata={"help": "Links expanded in parallel for one input."})
+    expand_workers: int = field(default=20, metadata={"help": "Links expanded in parallel for one input."})
     compare_profiles: bool = field(
         default=True,
         metadata={"help": "Fetch with both the WeChat and desktop profiles to detect cloaking."},

@@ -1,0 +1,291 @@
+"""Matching a canonical URL against the compiled lists: the per-link hot path (microseconds).
+
+Semantics: domain entries match the host and its subdomains; URL entries match a prefix of
+``host/path?query`` (case-insensitive, scheme ignored); allow entries (exception rules, whitelists,
+the user's allowlist) win over blocks; ``popular`` is true only when the host *is* a popular
+registrable domain or its ``www.`` (never a private-suffix tenant such as ``x.pages.dev``, never a
+tenant of a shared host such as ``x.weebly.com``). Shortener lists are informational: they add a
+``ListMatch`` of kind ``info`` and never a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Any
+
+from .. import reasons
+from ..canonical import CanonicalURL
+from ..models import Reason, Severity
+from ..settings import Settings
+from . import index as ix
+from .formats import EXACT, SEPARATOR, SUBDOMAINS
+
+log = logging.getLogger(__name__)
+
+# Reason codes for list matches (the ``blocklist.`` prefix is reserved for them).
+reasons.define(
+    "blocklist.phishing", Severity.HIGH, 90,
+    "This address is on the phishing list {list} (entry {entry}).",
+    "该网址在钓鱼网站名单 {list} 中（条目 {entry}）。",
+)
+reasons.define(
+    "blocklist.scam", Severity.HIGH, 85,
+    "This address is on the scam list {list} (entry {entry}).",
+    "该网址在诈骗网站名单 {list} 中（条目 {entry}）。",
+)
+reasons.define(
+    "blocklist.malware", Severity.HIGH, 90,
+    "This address is on the malware list {list} (entry {entry}).",
+    "该网址在恶意软件网站名单 {list} 中（条目 {entry}）。",
+)
+reasons.define(
+    "blocklist.crypto_phishing", Severity.HIGH, 90,
+    "This address is on the crypto-wallet phishing list {list} (entry {entry}).",
+    "该网址在加密货币钓鱼网站名单 {list} 中（条目 {entry}）。",
+)
+reasons.define(
+    "blocklist.user", Severity.HIGH, 85,
+    "This address is on your own blocklist {list} (entry {entry}).",
+    "该网址在你自己的拦截名单 {list} 中（条目 {entry}）。",
+)
+
+MAX_REASONS = 5
+"""At most this many block reasons per URL (one per list and entry)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ListMatch:
+    """One list entry that matched."""
+
+    list: str
+    """The list's name (``phishtank``, ``user-allow``…)."""
+    category: str
+    """``phishing``, ``scam``, ``malware``, ``crypto_phishing``, ``user``, ``shortener``, ``allow``…"""
+    entry: str
+    """The entry as stored: a domain, or ``host/path`` for URL entries."""
+    kind: str
+    """``block``, ``allow`` or ``info`` (shortener lists)."""
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON form."""
+        return {"list": self.list, "category": self.category, "entry": self.entry, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class ListVerdict:
+    """What the lists say about one URL."""
+
+    reasons: tuple[Reason, ...] = ()
+    """``blocklist.<category>`` reasons (empty when an allow entry matched)."""
+    allowed: bool = False
+    """An allow entry or the user's allowlist matched: suppresses blocks and heuristics."""
+    popular: bool = False
+    """The host is a popular registrable domain or its ``www.`` (never a tenant)."""
+    matches: tuple[ListMatch, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        """True when some block reason stands."""
+        return bool(self.reasons)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "reasons": [r.to_dict() for r in self.reasons],
+            "allowed": self.allowed,
+            "popular": self.popular,
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
+EMPTY = ListVerdict()
+
+
+def _is_separator(c: str) -> bool:
+    # Adblock "^": anything but a letter, a digit or one of _ - . %
+    return not (c.isalnum() or c in "_-.%")
+
+
+class ListSet:
+    """The loaded lists. Build with :meth:`load`; :meth:`check` is cheap and thread-safe."""
+
+    def __init__(self, idx: ix.Index | None) -> None:
+        self._index = idx
+        self._reasons: dict[ListMatch, Reason] = {}  # Reasons are immutable: reuse them for repeat hits
+        if idx is None:
+            self._n = 0
+            self._lists: list[tuple[str, str]] = []
+            self.info: list[dict[str, Any]] = []
+            self.fuzzy: dict[str, list[str]] = {}
+            return
+        self._n = idx.n
+        self._buckets = idx.buckets
+        self._keys = idx.keys
+        self._salt = idx.salt
+        self.info = list(idx.side.get("lists", []))
+        self._lists = [(str(i.get("name", "?")), str(i.get("category", "?"))) for i in self.info]
+        self.fuzzy = dict(idx.side.get("fuzzy", {}))
+        """Lookalike targets per list (MetaMask ``fuzzylist``): legitimate domains others imitate."""
+
+    @classmethod
+    def load(cls, settings: Settings) -> ListSet:
+        """Map the compiled index, building it first when it is missing or a source changed."""
+        from .build import ensure_index
+
+        t0 = time.perf_counter()
+        idx = ensure_index(settings)
+        log.debug("lists loaded: %d records in %.3f s", idx.n, time.perf_counter() - t0)
+        return cls(idx)
+
+    @classmethod
+    def empty(cls) -> ListSet:
+        """No lists at all (``--no-lists``): every check answers :data:`EMPTY`."""
+        return cls(None)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def built_at(self) -> float | None:
+        """When the index was compiled (epoch seconds)."""
+        return None if self._index is None else float(self._index.side.get("built_at", 0.0))
+
+    def check(self, url: CanonicalURL) -> ListVerdict:
+        """Match ``url``'s host, each parent domain, and the URL entries on them."""
+        host = url.host
+        if not self._n or not host:
+            return EMPTY
+        if host[-1] == ".":  # "evil.example." is the same site as "evil.example"
+            host = host.rstrip(".")
+        hits = self._hits(host, url.ip is not None)
+        if hits is None:
+            return EMPTY
+        return self._resolve(url, hits)
+
+    def _hits(self, host: str, single: bool) -> list[tuple[int, int, str]] | None:
+        # The hot path: one CRC-32 and one short bisect per level; nothing allocated on a miss.
+        buckets, keys = self._buckets, self._keys
+        hits: list[tuple[int, int, str]] | None = None
+        level = host
+        depth = 0
+        crc = zlib.crc32
+        while True:
+            b = level.encode()
+            c = crc(b)
+            top = c >> 16
+            lo = buckets[top]
+            hi = buckets[top + 1]
+            if lo != hi:
+                i = bisect_left(keys, c << 32, lo, hi)
+                if i < hi and keys[i] >> 32 == c:
+                    v = ix.check_bits(b, self._salt)
+                    while i < hi:
+                        k = keys[i]
+                        if k >> 32 != c:
+                            break
+                        if (k >> 16) & 0xFFFF == v:
+                            if hits is None:
+                                hits = []
+                            hits.append((k & 0xFFFF, depth, level))
+                        i += 1
+            if single:
+                return hits
+            dot = level.find(".")
+            if dot < 0:
+                return hits
+            level = level[dot + 1:]
+            if "." not in level:
+                return hits
+            depth += 1
+
+    def match_host(self, host: str) -> tuple[ListMatch, ...]:
+        """Domain entries (block, allow, info) matching ``host`` or a parent: no URL entries, no reasons."""
+        if not self._n or not host:
+            return ()
+        hits = self._hits(host, False)
+        if hits is None:
+            return ()
+        out = []
+        for meta, depth, level in hits:
+            kind = (meta >> ix.KIND_SHIFT) & 3
+            if meta & ix.URL_BIT or kind == ix.POPULAR or (meta & ix.EXACT_BIT and depth):
+                continue
+            name, category = self._lists[meta & ix.LIST_MASK]
+            out.append(ListMatch(name, category, level, ix.KIND_NAMES[kind]))
+        return tuple(out)
+
+    def check_host(self, host: str) -> ListVerdict:
+        """Match a bare host (for tools: builds ``http://host/`` and checks it)."""
+        from ..canonical import canonicalize
+
+        return self.check(canonicalize("http://" + host + "/"))
+
+    def _resolve(self, url: CanonicalURL, hits: list[tuple[int, int, str]]) -> ListVerdict:
+        host = url.host.rstrip(".")
+        target: str | None = None
+        popular = False
+        matches: list[ListMatch] = []
+        for meta, depth, level in hits:
+            if meta & ix.EXACT_BIT and depth:
+                continue
+            kind = (meta >> ix.KIND_SHIFT) & 3
+            name, category = self._lists[meta & ix.LIST_MASK]
+            if meta & ix.URL_BIT:
+                assert self._index is not None
+                if target is None:
+                    target = ((url.path or "/") + ("?" + url.query if url.query else "")).lower()
+                n = len(level)
+                for flags, text in self._index.url_entries(level, meta):
+                    if depth and not flags & SUBDOMAINS:
+                        continue
+                    prefix = text[n:].decode()
+                    if flags & EXACT:
+                        if target != prefix:
+                            continue
+                    elif not target.startswith(prefix):
+                        continue
+                    elif (flags & SEPARATOR and len(target) > len(prefix)
+                          and not _is_separator(target[len(prefix)])):
+                        continue
+                    matches.append(ListMatch(name, category, text.decode(), ix.KIND_NAMES[kind]))
+                continue
+            if kind == ix.POPULAR:
+                if (level == url.registrable_domain and not url.is_private_suffix
+                        and (depth == 0 or (depth == 1 and host == "www." + level))):
+                    popular = True
+                continue
+            matches.append(ListMatch(name, category, level, ix.KIND_NAMES[kind]))
+        if not matches:
+            return ListVerdict(popular=True) if popular else EMPTY
+        allowed = any(m.kind == "allow" for m in matches)
+        out: list[Reason] = []
+        if not allowed:
+            seen: set[tuple[str, str]] = set()
+            for m in matches:
+                if m.kind != "block" or (m.list, m.entry) in seen or len(out) >= MAX_REASONS:
+                    continue
+                seen.add((m.list, m.entry))
+                r = self._reasons.get(m)
+                if r is None:
+                    if len(self._reasons) > 4096:
+                        self._reasons.clear()
+                    r = self._reasons[m] = block_reason(m)
+                out.append(r)
+        return ListVerdict(tuple(out), allowed, popular, tuple(matches))
+
+    def lists(self) -> list[dict[str, Any]]:
+        """The side table: one dict per list (name, category, entries, malformed, suppressed…)."""
+        return [dict(i) for i in self.info]
+
+
+def block_reason(m: ListMatch) -> Reason:
+    """The ``blocklist.<category>`` reason for a block match (custom categories count as ``user``)."""
+    cat = m.category if m.category in ("phishing", "scam", "malware", "crypto_phishing") else "user"
+    return reasons.make(
+        f"blocklist.{cat}", f"{m.list} ({m.category}): {m.entry}", source=f"list:{m.list}",
+        list=m.list, entry=m.entry, category=m.category,
+    )
