@@ -152,14 +152,17 @@ def read_list(settings: Settings, spec: SourceSpec) -> Compiled:
     return Compiled(spec, parsed, file)
 
 
-def _stat(path: Path | None) -> list[Any]:
+def _stat(path: Path | None, base: Path | None = None) -> list[Any]:
     if path is None:
         return [None]
+    name = str(path)
+    if base is not None and path.is_relative_to(base):
+        name = str(path.relative_to(base))  # a copied data dir keeps its index valid
     try:
         st = path.stat()
     except OSError:
-        return [str(path), None]
-    return [str(path), st.st_size, st.st_mtime_ns]
+        return [name, None]
+    return [name, st.st_size, st.st_mtime_ns]
 
 
 def fingerprint(settings: Settings, specs: Sequence[SourceSpec]) -> bytes:
@@ -167,8 +170,8 @@ def fingerprint(settings: Settings, specs: Sequence[SourceSpec]) -> bytes:
     parts: list[Any] = [index.VERSION, RULES_VERSION, sys.byteorder]
     for s in specs:
         parts.append([s.name, s.category, s.format, s.origin, s.enabled,
-                      _stat(store.effective_file(settings, s))])
-    parts.append(_stat(store.allow_path(settings)))
+                      _stat(store.effective_file(settings, s), settings.data_dir)])
+    parts.append(_stat(store.allow_path(settings), settings.data_dir))
     parts.append(_stat(platforms_file()))
     return hashlib.sha256(json.dumps(parts, default=str).encode()).digest()
 
