@@ -272,10 +272,19 @@ class Scanner:
         own: list[Reason] = []
         checked = False
         urls: list[tuple[str, str]] = []  # (original, url)
+        page_pii: list[str] = []
         for p in payloads:
             own.extend(payload_reasons(p))
             if p.kind in _TEXT_KINDS:
                 own.extend(text_reasons(p.text))
+            if p.kind is PayloadKind.DATA_URI and p.fields.get("html"):
+                # An inline page (data:text/html) is never rendered: read it like a landing page.
+                from .heuristics.page import analyze_html
+
+                found = analyze_html(p.fields["html"], "data:text/html")
+                own.extend(found.reasons)
+                page_pii.extend(k for k in found.pii if k not in page_pii)
+                checked = True
             if p.kind in _CHECKABLE_KINDS:
                 checked = True
             originals: dict[str, str] = {}
@@ -290,10 +299,10 @@ class Scanner:
             urls = urls[: self.settings.max_links]
         links = self._check_links(urls, offline=off, use_lists=use_lists)
         own_reasons = order(own)
-        own_level, own_score = decide(own_reasons, checked=checked or bool(links))
+        own_level, own_score = decide(own_reasons, pii=page_pii, checked=checked or bool(links))
         level, score = own_level, own_score
         all_reasons = list(own_reasons)
-        pii: list[str] = []
+        pii: list[str] = list(page_pii)
         for lr in links:
             if lr.level.rank > level.rank:
                 level = lr.level
