@@ -62,14 +62,10 @@ def score(reasons: Sequence[Reason], *, pii: Sequence[str] = ()) -> int:
     return max(0, min(100, round(raw - minus)))
 
 
-def decide(
-    reasons: Sequence[Reason], *, pii: Sequence[str] = (), checked: bool = True
-) -> tuple[Level, int]:
+def decide(reasons: Sequence[Reason], *, pii: Sequence[str] = (), checked: bool = True) -> tuple[Level, int]:
     """``(level, score)`` for everything found about one input or link."""
     s = score(reasons, pii=pii)
-    strong = any(
-        r.severity is Severity.HIGH and r.weight >= CAUTION_AT for r in reasons
-    )
+    strong = any(r.severity is Severity.HIGH and r.weight >= CAUTION_AT for r in reasons)
     if s >= DANGER_AT:
         level = Level.DANGER
     elif s >= CAUTION_AT or strong:
@@ -115,60 +111,118 @@ def summary(level: Level, reasons: Sequence[Reason]) -> Message:
 
 _A = Message  # brevity in the table below
 
-# (code prefix or exact code, advice): the first matching rules are given, in this order.
+# (code prefix or exact code, advice): for each reason, heaviest first, the first matching rule.
 _ADVICE_BY_CODE: tuple[tuple[str, Message], ...] = (
-    ("text.part_time_commission", _A(
-        "Never give an ID number, SMS code or face scan to a part-time job or 'register an app' offer: "
-        "your identity will be used to open accounts or shops in your name.",
-        "不要向兼职、“注册APP领佣金”类活动提供身份证号、短信验证码或刷脸：你的身份会被用来以你的名义开户、开店。")),
-    ("text.order_brushing", _A(
-        "Order brushing (刷单) is always a scam: never prepay or 'top up' to receive a commission.",
-        "刷单就是诈骗：不要为了拿佣金先垫付或充值。")),
-    ("text.free_gift", _A(
-        "A real free gift never needs your ID number, bank card or SMS code, nor a 'small shipping fee'.",
-        "真正的免费礼品不需要身份证号、银行卡或短信验证码，也不需要先付“运费”。")),
-    ("text.points_expiry", _A(
-        "Carrier and bank points are redeemed only in the official app or website, never through a "
-        "link in a message; points cannot be exchanged for cash.",
-        "运营商和银行积分只能在官方APP或官网兑换，不会通过短信链接兑换，也不能兑换现金。")),
-    ("text.loan_help", _A(
-        "Real lenders never ask for an 'unfreezing', membership or guarantee fee before a loan is paid out.",
-        "正规贷款不会在放款前收取解冻金、会员费或保证金。")),
-    ("text.refund_compensation", _A(
-        "Customer service never asks you to share your screen, join a meeting app or move money to "
-        "'verify' a refund: hang up and call the number on the official website.",
-        "客服不会要求你共享屏幕、下载会议APP或转账来“核实”退款：请挂断后拨打官网公布的电话。")),
-    ("text.prize_with_fee", _A(
-        "If you must pay a fee to receive a prize, it is a scam.",
-        "领奖要先交费，就是诈骗。")),
-    ("text.app_install_coaching", _A(
-        "Do not install apps from links or QR codes sent by strangers; ignore 'continue installing' "
-        "and 'trust this certificate' instructions.",
-        "不要安装陌生人发来的链接或二维码里的APP，不要理会“继续安装”“信任企业证书”等提示。")),
-    ("text.impersonation", _A(
-        "Police, banks, carriers and platforms never ask you to move money to a 'safe account' or give "
-        "codes by phone or message: call the official number yourself (anti-fraud hotline 96110).",
-        "公检法、银行、运营商和平台不会要求你转账到“安全账户”或通过电话、短信提供验证码：请自行拨打官方电话核实（反诈专线96110）。")),
-    ("text.contact_handle", _A(
-        "Be wary of offers that move the conversation to WeChat, QQ or Telegram handles.",
-        "警惕把你引到微信、QQ、Telegram私聊的“机会”。")),
-    ("text.asks_for_pii", _A(
-        "Never send your ID number, bank card number, passwords or SMS codes in a message.",
-        "不要在消息里发送身份证号、银行卡号、密码或短信验证码。")),
-    ("page.payment_password", _A(
-        "No legitimate page asks you to type a payment, ATM or service password into a web form.",
-        "正规网页不会让你在网页表单里输入支付密码、取款密码或服务密码。")),
-    ("page.brand_mismatch", _A(
-        "This page names a brand but is not on that brand's website: open the brand's official app instead.",
-        "此页面自称某品牌，却不在该品牌的官方网站上：请改用官方APP。")),
-    ("page.apk_download", _A(
-        "Install apps only from the official app store.", "只从官方应用商店安装APP。")),
-    ("url.brand_in_domain", _A(
-        "The address only imitates a brand's name: type the brand's official address yourself.",
-        "该网址只是模仿品牌名称：请自己输入品牌官方网址。")),
-    ("blocklist.", _A(
-        "This address is on a list of known scam or phishing sites: do not open it.",
-        "该网址在已知诈骗或钓鱼网站名单上：不要打开。")),
+    (
+        "text.part_time_commission",
+        _A(
+            "Never give an ID number, SMS code or face scan to a part-time job or 'register an app' offer: "
+            "your identity will be used to open accounts or shops in your name.",
+            "不要向兼职、“注册APP领佣金”类活动提供身份证号、短信验证码或刷脸：你的身份会被用来以你的名义开户、开店。",
+        ),
+    ),
+    (
+        "text.order_brushing",
+        _A(
+            "Order brushing (刷单) is always a scam: never prepay or 'top up' to receive a commission.",
+            "刷单就是诈骗：不要为了拿佣金先垫付或充值。",
+        ),
+    ),
+    (
+        "text.free_gift",
+        _A(
+            "A real free gift never needs your ID number, bank card or SMS code, nor a 'small shipping fee'.",
+            "真正的免费礼品不需要身份证号、银行卡或短信验证码，也不需要先付“运费”。",
+        ),
+    ),
+    (
+        "text.points_expiry",
+        _A(
+            "Carrier and bank points are redeemed only in the official app or website, never through a "
+            "link in a message; points cannot be exchanged for cash.",
+            "运营商和银行积分只能在官方APP或官网兑换，不会通过短信链接兑换，也不能兑换现金。",
+        ),
+    ),
+    (
+        "text.loan_help",
+        _A(
+            "Real lenders never ask for an 'unfreezing', membership or guarantee fee "
+            "before a loan is paid out.",
+            "正规贷款不会在放款前收取解冻金、会员费或保证金。",
+        ),
+    ),
+    (
+        "text.refund_compensation",
+        _A(
+            "Customer service never asks you to share your screen, join a meeting app or move money to "
+            "'verify' a refund: hang up and call the number on the official website.",
+            "客服不会要求你共享屏幕、下载会议APP或转账来“核实”退款：请挂断后拨打官网公布的电话。",
+        ),
+    ),
+    (
+        "text.prize_with_fee",
+        _A("If you must pay a fee to receive a prize, it is a scam.", "领奖要先交费，就是诈骗。"),
+    ),
+    (
+        "text.app_install_coaching",
+        _A(
+            "Do not install apps from links or QR codes sent by strangers; ignore 'continue installing' "
+            "and 'trust this certificate' instructions.",
+            "不要安装陌生人发来的链接或二维码里的APP，不要理会“继续安装”“信任企业证书”等提示。",
+        ),
+    ),
+    (
+        "text.impersonation",
+        _A(
+            "Police, banks, carriers and platforms never ask you to move money to a 'safe account' or give "
+            "codes by phone or message: call the official number yourself (anti-fraud hotline 96110).",
+            "公检法、银行、运营商和平台不会要求你转账到“安全账户”或通过电话、短信提供验证码：请自行拨打官方电话核实（反诈专线96110）。",
+        ),
+    ),
+    (
+        "text.contact_handle",
+        _A(
+            "Be wary of offers that move the conversation to WeChat, QQ or Telegram handles.",
+            "警惕把你引到微信、QQ、Telegram私聊的“机会”。",
+        ),
+    ),
+    (
+        "text.asks_for_pii",
+        _A(
+            "Never send your ID number, bank card number, passwords or SMS codes in a message.",
+            "不要在消息里发送身份证号、银行卡号、密码或短信验证码。",
+        ),
+    ),
+    (
+        "page.payment_password",
+        _A(
+            "No legitimate page asks you to type a payment, ATM or service password into a web form.",
+            "正规网页不会让你在网页表单里输入支付密码、取款密码或服务密码。",
+        ),
+    ),
+    (
+        "page.brand_mismatch",
+        _A(
+            "This page names a brand but is not on that brand's website: "
+            "open the brand's official app instead.",
+            "此页面自称某品牌，却不在该品牌的官方网站上：请改用官方APP。",
+        ),
+    ),
+    ("page.apk_download", _A("Install apps only from the official app store.", "只从官方应用商店安装APP。")),
+    (
+        "url.brand_in_domain",
+        _A(
+            "The address only imitates a brand's name: type the brand's official address yourself.",
+            "该网址只是模仿品牌名称：请自己输入品牌官方网址。",
+        ),
+    ),
+    (
+        "blocklist.",
+        _A(
+            "This address is on a list of known scam or phishing sites: do not open it.",
+            "该网址在已知诈骗或钓鱼网站名单上：不要打开。",
+        ),
+    ),
 )
 
 _PII_ADVICE = _A(
@@ -198,10 +252,12 @@ def advice(reasons: Sequence[Reason], pii: Sequence[str], level: Level) -> tuple
         return ()
     codes = [r.code for r in order(reasons) if r.severity is not Severity.INFO]
     out: list[Message] = []
-    for prefix, msg in _ADVICE_BY_CODE:
-        if any(c == prefix or (prefix.endswith(".") and c.startswith(prefix)) for c in codes):
-            if msg not in out:
+    # Heaviest reasons first: the advice follows what matters most in this situation.
+    for c in codes:
+        for prefix, msg in _ADVICE_BY_CODE:
+            if (c == prefix or (prefix.endswith(".") and c.startswith(prefix))) and msg not in out:
                 out.append(msg)
+                break
         if len(out) >= 3:
             break
     asked = [k for k in _PII_NAMES if k in set(pii)]
@@ -212,7 +268,10 @@ def advice(reasons: Sequence[Reason], pii: Sequence[str], level: Level) -> tuple
     if level is Level.DANGER or any(k in _SENSITIVE_PII for k in pii):
         out.append(_GENERAL)
     if not out:
-        out.append(_A(
-            "Do not open it or enter personal data unless you can confirm who sent it.",
-            "除非能确认来源，否则不要打开，也不要填写个人信息。"))
+        out.append(
+            _A(
+                "Do not open it or enter personal data unless you can confirm who sent it.",
+                "除非能确认来源，否则不要打开，也不要填写个人信息。",
+            )
+        )
     return tuple(out)

@@ -1,0 +1,1020 @@
+"""URL heuristics: what the link itself gives away, before anything is fetched.
+
+Pure and fast (a few microseconds a URL): :func:`url_reasons` looks only at a
+:class:`~scanner.canonical.CanonicalURL`. Every heuristic is one small function returning reasons
+with evidence; the lists they use (platform roots, TLDs, brands, infrastructure roots) are data
+files under ``scanner/data/``, loaded once on first use. ``docs/heuristics.md`` documents each code.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from urllib.parse import unquote_plus
+
+from ..canonical import CanonicalURL, to_unicode
+from ..models import Reason, Severity
+from ..reasons import define, make
+
+H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
+
+define(
+    "url.ip_host",
+    M,
+    45,
+    "The link uses a bare IP address ({evidence}) instead of a name.",
+    "链接使用裸IP地址（{evidence}）而不是域名。",
+)
+define(
+    "url.private_ip",
+    L,
+    10,
+    "The link points to a local or private network address ({evidence}).",
+    "链接指向本地或内网地址（{evidence}）。",
+)
+define(
+    "url.punycode",
+    L,
+    15,
+    "The address uses international characters ({evidence}): check it is the site you expect.",
+    "网址含有国际化字符（{evidence}）：请确认是你要访问的网站。",
+)
+define(
+    "url.mixed_script",
+    H,
+    65,
+    "The address mixes alphabets to look like another name ({evidence}).",
+    "网址混用不同文字来冒充其他名称（{evidence}）。",
+)
+define(
+    "url.userinfo",
+    H,
+    55,
+    "The link hides its real destination behind an '@' ({evidence}).",
+    "链接用“@”隐藏真实目的地（{evidence}）。",
+)
+define(
+    "url.suspicious_tld",
+    L,
+    20,
+    "The address ends in {evidence}, a cheap domain ending often used by throwaway scam sites.",
+    "网址后缀为{evidence}，这类廉价后缀常被一次性诈骗网站使用。",
+)
+define(
+    "url.free_hosting",
+    M,
+    30,
+    "The page is a tenant of {platform} ({evidence}): anyone can create such an address in minutes.",
+    "该页面托管在{platform}上（{evidence}）：任何人几分钟就能建立这样的网址。",
+)
+define(
+    "url.brand_in_domain",
+    H,
+    55,
+    "The address names {brand} but is not a {brand} website ({evidence}).",
+    "网址含有“{brand}”字样，但并非{brand}官方网站（{evidence}）。",
+)
+define(
+    "url.deceptive_subdomain",
+    H,
+    50,
+    "The address starts like another website's name ({evidence}) to hide the real domain.",
+    "网址开头伪装成另一个网站（{evidence}），以隐藏真实域名。",
+)
+define(
+    "url.lure_keyword",
+    L,
+    15,
+    "The address contains words scam sites use ({evidence}).",
+    "网址含有诈骗网站常用的词（{evidence}）。",
+)
+define(
+    "url.random_label",
+    L,
+    20,
+    "The address looks randomly generated ({evidence}).",
+    "网址看起来是随机生成的（{evidence}）。",
+)
+define(
+    "url.long_host",
+    L,
+    10,
+    "The host name is unusually long ({evidence} characters).",
+    "主机名异常地长（{evidence}个字符）。",
+)
+define(
+    "url.many_hyphens",
+    L,
+    15,
+    "The address strings many words together with hyphens ({evidence}).",
+    "网址用多个连字符拼接词语（{evidence}）。",
+)
+define(
+    "url.digit_heavy",
+    L,
+    10,
+    "The address mixes many digits into its name ({evidence}).",
+    "网址名称中夹杂大量数字（{evidence}）。",
+)
+define(
+    "url.nonstandard_port",
+    L,
+    30,
+    "The link uses an unusual port ({evidence}).",
+    "链接使用了不常见的端口（{evidence}）。",
+)
+define(
+    "url.credential_path",
+    M,
+    30,
+    "The link's path asks to log in, verify or claim ({evidence}).",
+    "链接路径含有登录、验证或领取等字样（{evidence}）。",
+)
+define(
+    "url.pii_in_query",
+    M,
+    40,
+    "The link carries personal data in its parameters ({evidence}).",
+    "链接参数中带有个人信息（{evidence}）。",
+)
+define(
+    "url.brand_in_path",
+    M,
+    30,
+    "The link's path names {brand} on a site that is not {brand}'s ({evidence}).",
+    "链接路径冒用“{brand}”名称，但网站并非{brand}所有（{evidence}）。",
+)
+define(
+    "url.lookalike_domain",
+    H,
+    50,
+    "The address is one letter away from {brand} ({evidence}): a look-alike name.",
+    "网址与“{brand}”只差一个字母（{evidence}）：这是仿冒域名。",
+)
+define(
+    "url.hacked_site_path",
+    M,
+    40,
+    "The link points into a website's program folders ({evidence}), where phishing kits are planted.",
+    "链接指向网站程序目录（{evidence}），钓鱼工具常被植入此处。",
+)
+define(
+    "url.ngram_label",
+    L,
+    15,
+    "The name {evidence} is spelled like names on scam and phishing lists.",
+    "域名 {evidence} 的拼写方式与诈骗、钓鱼名单上的域名相似。",
+)
+define(
+    "url.scheme_inferred",
+    INFO,
+    0,
+    "The link had no http:// or https://; it was read as a web address.",
+    "链接未写 http:// 或 https://，已按网址处理。",
+)
+
+
+# --- data -------------------------------------------------------------------------------------------
+
+
+def _data_text(name: str) -> str:
+    return resources.files("scanner").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def _data_lines(name: str) -> Iterable[list[str]]:
+    for line in _data_text(name).splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield line.split()
+
+
+@cache
+def platforms() -> dict[str, str]:
+    """Tenant-hosting roots → class (``site``, ``app``, ``tunnel``, ``ddns``, ``storage``…)."""
+    return {p[0].lower(): (p[1] if len(p) > 1 else "site") for p in _data_lines("platforms.txt")}
+
+
+@cache
+def suspicious_tlds() -> dict[str, int]:
+    """Suspicious TLD → weight 1–3."""
+    return {p[0].lower(): int(p[1]) if len(p) > 1 else 1 for p in _data_lines("tlds.txt")}
+
+
+@cache
+def infra_roots() -> frozenset[str]:
+    """CDN/DNS infrastructure roots whose names embed other names by design."""
+    return frozenset(p[0].lower() for p in _data_lines("infra.txt"))
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """One brand: its key, host tokens, display names and official registrable domains."""
+
+    key: str
+    host: tuple[str, ...]
+    word: frozenset[str]
+    names: tuple[str, ...]
+    domains: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        """The name shown to people."""
+        return self.names[0] if self.names else self.key
+
+    def owns(self, host: str) -> bool:
+        """True when ``host`` is one of the brand's domains or under one."""
+        h = host.lower().rstrip(".")
+        return any(h == d or h.endswith("." + d) for d in self.domains)
+
+
+@cache
+def brands() -> tuple[Brand, ...]:
+    """All brands of ``brands.toml``."""
+    raw = tomllib.loads(_data_text("brands.toml"))
+    out = []
+    for key, b in raw.items():
+        out.append(
+            Brand(
+                key=key,
+                host=tuple(t.lower() for t in b.get("host", ())),
+                word=frozenset(t.lower() for t in b.get("word", ())),
+                names=tuple(b.get("names", ())),
+                domains=frozenset(d.lower() for d in b.get("domains", ())),
+            )
+        )
+    return tuple(out)
+
+
+@cache
+def _brand_tokens() -> tuple[dict[str, Brand], dict[str, Brand], tuple[int, ...]]:
+    """``(whole-part tokens, affix tokens, affix lengths)``.
+
+    Short or common tokens (``jd``, ``etc``, ``apple``) only count as a whole part of a label;
+    longer ones (``paypal``, ``10086``) also count at the start or end of a part
+    (``paypalsecure``, ``secure-10086jf``), never buried in the middle (``hicloudcam`` is not
+    ``icloud``).
+    """
+    whole: dict[str, Brand] = {}
+    affix: dict[str, Brand] = {}
+    for b in brands():
+        for t in b.host:
+            whole.setdefault(t, b)
+            if t not in b.word and len(t) >= 5:
+                affix.setdefault(t, b)
+    return whole, affix, tuple(sorted({len(t) for t in affix}))
+
+
+_PARTS = re.compile(r"[a-z]+|[0-9]+")
+
+
+def _brand_hits(text: str) -> list[tuple[Brand, str, str]]:
+    """``(brand, token, part)`` for brand tokens in a dotted/hyphenated name."""
+    whole, affix, lens = _brand_tokens()
+    out = []
+    for label in text.split("."):
+        for part in label.split("-"):
+            if not part:
+                continue
+            subs = [part] if part.isalpha() or part.isdigit() else [part, *_PARTS.findall(part)]
+            for p in subs:
+                b = whole.get(p)
+                if b is not None:
+                    out.append((b, p, part))
+                    continue
+                for k in lens:
+                    if k >= len(p):
+                        break
+                    for cand in (p[:k], p[-k:]):
+                        b = affix.get(cand)
+                        if b is not None:
+                            out.append((b, cand, part))
+    return out
+
+
+# Look-alike characters folded before looking for brand tokens (paypa1, arnazon, micros0ft).
+_FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"})
+
+_KEYWORDS = {
+    # account and security actions
+    "login": 3,
+    "signin": 3,
+    "logon": 3,
+    "verify": 3,
+    "verification": 3,
+    "validate": 3,
+    "secure": 2,
+    "security": 1,
+    "account": 2,
+    "update": 1,
+    "unlock": 3,
+    "confirm": 2,
+    "recover": 3,
+    "authenticat": 3,
+    "suspend": 3,
+    "webscr": 3,
+    "billing": 2,
+    "refund": 2,
+    "wallet": 3,
+    # claims and rewards
+    "claim": 3,
+    "reward": 2,
+    "airdrop": 4,
+    "giveaway": 3,
+    "bonus": 1,
+    "prize": 2,
+    "gift": 1,
+    "free": 1,
+    "redeem": 2,
+    "voucher": 1,
+    "promo": 1,
+    "drop": 1,
+    "eligib": 3,
+    "presale": 3,
+    # delivery and tolls
+    "redeliver": 3,
+    "parcel": 2,
+    "tracking": 2,
+    "toll": 2,
+    "customs": 1,
+    "package": 1,
+    # crypto and investment lures
+    "dapp": 4,
+    "defi": 2,
+    "staking": 2,
+    "web3": 2,
+    "nft": 2,
+    "mint": 1,
+    "usdt": 3,
+    "btc": 1,
+    "eth": 1,
+    "invest": 2,
+    "profit": 2,
+    "forex": 2,
+    "trading": 2,
+    "trade": 1,
+    "crypto": 2,
+    "bitcoin": 2,
+    "swap": 2,
+    "coin": 2,
+    "token": 2,
+    "bit": 1,
+    "dex": 1,
+    "fund": 1,
+    "mining": 2,
+    "exchange": 1,
+    "market": 1,
+    "rectif": 4,
+    "whitelist": 3,
+    "connect": 1,
+    "synchroniz": 3,
+    "sync": 2,
+    "resolve": 2,
+    "fix": 1,
+    "validation": 3,
+    "migrat": 2,
+    "restore": 2,
+    "node": 2,
+    "rpc": 2,
+    "bridge": 2,
+    "protocol": 1,
+    "multichain": 3,
+    "onchain": 2,
+    "vault": 1,
+    "launchpad": 2,
+    "chain": 1,
+    "assist": 1,
+    # service desks
+    "support": 2,
+    "helpdesk": 3,
+    "service": 1,
+    "notice": 1,
+    "alert": 2,
+    "online": 1,
+    "portal": 1,
+    # zh pinyin lures (兼职, 佣金, 积分, 兑换, 领取, 红包, 贷款, 福利, 认证, 注销, 刷单)
+    "jianzhi": 3,
+    "yongjin": 3,
+    "jifen": 2,
+    "duihuan": 3,
+    "lingqu": 3,
+    "hongbao": 3,
+    "daikuan": 3,
+    "fuli": 2,
+    "renzheng": 3,
+    "zhuxiao": 3,
+    "jfdh": 3,
+    "lingli": 3,
+    "shuadan": 3,
+    "zhuli": 2,
+}
+_KEYWORD_RE = re.compile("|".join(sorted(map(re.escape, _KEYWORDS), key=len, reverse=True)))
+
+_PATH_WORDS = re.compile(
+    r"(?:log-?in|sign-?in|log-?on|verif|validat|auth|unlock|confirm|recover|secur|account|update"
+    r"|webscr|wallet|claim|redeem|billing|kyc|password|passwd|suspend|restore|reactivat|unblock"
+    r"|invoice|refund|payment|bank|checkpoint|session|upgrade|lingqu|renzheng|jifen)",
+    re.I,
+)
+_PATH_KITS = re.compile(r"(?:wp-admin|wp-includes|wp-content|\.well-known|cgi-bin)/", re.I)
+_VOWELS = frozenset("aeiouy")
+_HEXISH = re.compile(r"^(?=[a-z0-9]*\d)(?=[a-z0-9]*[a-f])[0-9a-f]{12,}$")
+_PHONE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+_IDNO = re.compile(
+    r"(?<![\dA-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|"
+    r"1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![\dA-Za-z])"
+)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number_ok(s: str) -> bool:
+    """GB 11643 check digit of an 18-character resident ID number."""
+    s = s.upper()
+    if len(s) != 18 or not s[:17].isdigit():
+        return False
+    return "10X98765432"[sum(int(a) * w for a, w in zip(s[:17], _ID_WEIGHTS, strict=True)) % 11] == s[17]
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _under(host: str, roots: Iterable[str]) -> str | None:
+    """The root ``host`` is a strict subdomain of, if any (longest first)."""
+    labels = host.split(".")
+    for i in range(1, len(labels) - 1):
+        cand = ".".join(labels[i:])
+        if cand in roots:
+            return cand
+    return None
+
+
+def _platform_of(u: CanonicalURL) -> tuple[str, str] | None:
+    """``(root, class)`` when the host is a tenant of a hosting platform."""
+    plats = platforms()
+    labels = u.host.split(".")
+    for i in range(1, len(labels) - 1):
+        cand = ".".join(labels[i:])
+        cls = plats.get(cand)
+        if cls is not None:
+            return cand, cls
+    return None
+
+
+def _name_part(u: CanonicalURL) -> str:
+    """The host without its public suffix: the part a site owner chose (``a.b`` of ``a.b.co.uk``)."""
+    suf = u.suffix
+    if suf and u.host.endswith("." + suf):
+        return u.host[: -len(suf) - 1]
+    return u.host
+
+
+def _is_random(word: str) -> bool:
+    """A label piece that no person would choose: long consonant runs, hex blobs, too few vowels."""
+    n = len(word)
+    if n < 5:
+        return False
+    if _HEXISH.match(word):
+        return True
+    letters = [c for c in word if c.isalpha()]
+    if not letters:
+        return False
+    run = best = 0
+    for c in letters:
+        if c in _VOWELS:
+            run = 0
+        else:
+            run += 1
+            best = max(best, run)
+    vow = sum(1 for c in letters if c in _VOWELS) / len(letters)
+    if best >= 5 and n >= 7:
+        return True
+    if n >= 9 and vow < 0.2:
+        return True
+    digits = sum(c.isdigit() for c in word)
+    # letters and digits interleaved (a7k2m9q…)
+    switches = sum(1 for a, b in zip(word, word[1:], strict=False) if a.isdigit() != b.isdigit())
+    return n >= 8 and digits >= 3 and switches >= 4
+
+
+# --- the heuristics ---------------------------------------------------------------------------------
+
+Check = Callable[[CanonicalURL], list[Reason]]
+
+
+_LAN_V4 = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+
+
+def _ip(u: CanonicalURL) -> list[Reason]:
+    if not u.ip:
+        return []
+    import ipaddress
+
+    addr = ipaddress.ip_address(u.ip)
+    lan = addr.version == 4 and any(addr in ipaddress.ip_network(n) for n in _LAN_V4)
+    if lan or addr.is_loopback or addr.is_link_local or (addr.version == 6 and addr.is_private):
+        return [make("url.private_ip", u.ip, source="url")]
+    return [make("url.ip_host", u.ip, source="url")]
+
+
+def _idn(u: CanonicalURL) -> list[Reason]:
+    if not u.is_idn:
+        return []
+    out = []
+    mixed = []
+    for label in u.host_unicode.split("."):
+        scripts = set()
+        for ch in label:
+            if ch.isascii():
+                if ch.isalpha():
+                    scripts.add("LATIN")
+                continue
+            if not ch.isalpha():
+                continue
+            name = unicodedata.name(ch, "")
+            scripts.add(name.split(" ", 1)[0] if name else "OTHER")
+        confusable = scripts & {"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE"}
+        if (
+            "LATIN" in scripts
+            and len(scripts) > 1
+            and not scripts <= {"LATIN", "CJK", "HIRAGANA", "KATAKANA", "HANGUL"}
+        ) or (confusable and _looks_latin(label)):
+            mixed.append(label)
+    if mixed:
+        out.append(make("url.mixed_script", ", ".join(mixed)[:80], source="url"))
+    else:
+        out.append(make("url.punycode", u.host_unicode[:80], source="url"))
+    return out
+
+
+_CONFUSABLE = str.maketrans("аеорсхуіјѕԁɡһӏοαντκ", "aeopcxyijsdghlоavtk")
+
+
+def _looks_latin(label: str) -> bool:
+    """A label written entirely in Latin look-alikes (``аррӏе`` in Cyrillic)."""
+    folded = label.translate(_CONFUSABLE)
+    return all(c.isascii() for c in folded if c.isalpha())
+
+
+def _userinfo(u: CanonicalURL) -> list[Reason]:
+    if not u.userinfo:
+        return []
+    return [make("url.userinfo", f"{u.userinfo}@{u.host}"[:80], source="url")]
+
+
+_TLD_WEIGHT = {1: 12, 2: 40, 3: 45}
+
+
+def _tld(u: CanonicalURL) -> list[Reason]:
+    if u.ip:
+        return []
+    tlds = suspicious_tlds()
+    suf = u.suffix or u.host.rsplit(".", 1)[-1]
+    w = tlds.get(suf)
+    if w is None:
+        w = tlds.get(suf.rsplit(".", 1)[-1]) if "." in suf else None
+    if not w:
+        return []
+    return [make("url.suspicious_tld", "." + suf, weight=_TLD_WEIGHT[min(w, 3)], source="url")]
+
+
+def _hosting(u: CanonicalURL) -> list[Reason]:
+    p = _platform_of(u)
+    if p is None and re.match(r"^/ip[fn]s/[a-z0-9]{20,}", u.path or "", re.I) and not _infra(u):
+        return [make("url.free_hosting", u.host + "/ipfs/…", weight=45, source="url", platform="IPFS")]
+    tenant = u.is_private_suffix and u.registrable_domain.endswith("." + u.suffix)
+    if p is None and tenant and not _infra(u) and not _brand_owned(u.host):
+        # Any other platform of the Public Suffix List's private section (blogspot.lu, x.sa.com…).
+        return [make("url.free_hosting", u.host, weight=40, source="url", platform=u.suffix)]
+    if p is None:
+        return []
+    root, cls = p
+    weight = {
+        "site": 40,
+        "app": 40,
+        "tunnel": 45,
+        "ddns": 40,
+        "ipfs": 45,
+        "storage": 40,
+        "doc": 40,
+        "form": 30,
+    }.get(cls, 35)
+    return [make("url.free_hosting", u.host, weight=weight, source="url", platform=root)]
+
+
+_INFRA_WORD = re.compile(r"cdn|dns|gslb|edge|cache|akam|lb\d|-lb|lb-|slb|clb|static|sdk|msft")
+
+
+def _infra(u: CanonicalURL) -> bool:
+    """CDN/DNS infrastructure names (listed roots, or a registrable name that says it is one)."""
+    if _under(u.host, infra_roots()) or u.registrable_domain in infra_roots():
+        return True
+    if _INFRA_WORD.search(u.registrable_domain.split(".", 1)[0]):
+        return True
+    # A CDN's own private suffix (x.rsc.cdn77.org): the platform root names the infrastructure.
+    return u.is_private_suffix and bool(_INFRA_WORD.search(u.suffix))
+
+
+def _brand(u: CanonicalURL) -> list[Reason]:
+    if u.ip or _infra(u):
+        return []
+    name = _name_part(u)
+    reg_label = name.rsplit(".", 1)[-1]
+    hits = _brand_hits(name)
+    folded = name.translate(_FOLD).replace("rn", "m").replace("vv", "w")
+    if folded != name:
+        hits += [h for h in _brand_hits(folded) if h[1].isalpha()]
+    best: dict[str, tuple[int, Brand]] = {}
+    sub = u.subdomain
+    for b, tok, part in hits:
+        if b.owns(u.host):
+            continue
+        in_sub = bool(sub) and tok in sub
+        if in_sub and tok not in reg_label:
+            w = 50  # brand left of someone else's domain: telstra-1.weeblysite.com, paypal.com.x.top
+        elif reg_label == tok:
+            w = 20  # the bare brand under another suffix: often the brand's own country domain
+        elif part == tok or reg_label.startswith(tok + "-") or reg_label.endswith("-" + tok):
+            w = 40  # brand plus other words: paypal-verify.com, 10086-jf.com
+        else:
+            w = 25  # brand glued to a word: tiktokshop.com, paypalsecure.com
+        if w > best.get(b.key, (0, b))[0]:
+            best[b.key] = (w, b)
+    return [
+        make("url.brand_in_domain", u.host[:80], weight=w, source="url", brand=b.label)
+        for w, b in sorted(best.values(), key=lambda x: -x[0])[:2]
+    ]
+
+
+_EMBEDDED_DOMAIN = re.compile(r"[a-z0-9]\.(?:com|net|org|gov|edu|co|cn)[.\-]")
+
+
+def _deceptive(u: CanonicalURL) -> list[Reason]:
+    if u.ip or _infra(u):
+        return []
+    sub = u.subdomain
+    reg_label = u.registrable_domain.split(".", 1)[0]
+    # "paypal.com.secure.example" / "usps.com-track.example": a full domain left of the real one.
+    if sub and _EMBEDDED_DOMAIN.search(sub + ".") and not _owned_embedded(sub, u):
+        return [make("url.deceptive_subdomain", u.host[:80], source="url")]
+    if sub and re.match(r"^(?:com|net|org|gov)-", reg_label):
+        return [make("url.deceptive_subdomain", u.host[:80], source="url")]
+    return []
+
+
+def _owned_embedded(sub: str, u: CanonicalURL) -> bool:
+    """``microsoft.com.delivery.microsoft.com``: the embedded name is the real domain itself."""
+    return u.registrable_domain in sub + "."
+
+
+def _keywords(u: CanonicalURL) -> list[Reason]:
+    if u.ip or _infra(u):
+        return []
+    name = _name_part(u)
+    found = {m.group(0) for m in _KEYWORD_RE.finditer(name)}
+    if not found:
+        return []
+    # Overlapping finds ("bitcoin" and "bit") count once, by the longer word.
+    found = {k for k in found if not any(k != o and k in o for o in found)}
+    pts = sum(_KEYWORDS[k] for k in found)
+    weight = min(45, 8 * pts + (10 if len(found) > 1 else 0))
+    if weight < 10:
+        return []
+    return [make("url.lure_keyword", ", ".join(sorted(found)), weight=weight, source="url")]
+
+
+def _shape(u: CanonicalURL) -> list[Reason]:
+    if u.ip or _infra(u):
+        return []
+    out: list[Reason] = []
+    name = _name_part(u)
+    reg = u.registrable_domain.split(".", 1)[0]
+    if len(u.host) > 45:
+        out.append(make("url.long_host", str(len(u.host)), source="url"))
+    # Random-looking names: the part the owner registered, or a tenant name on a hosting platform.
+    scope = reg
+    if _platform_of(u) is not None or u.is_private_suffix:
+        scope = u.subdomain.split(".")[-1] if u.subdomain else reg
+    random_parts = [w for w in re.split(r"[\-_]", scope) if _is_random(w)]
+    if not random_parts and u.subdomain:
+        # A long machine-made label left of the domain (2k47467bsnsspgrcvry.example.com).
+        random_parts = [w for w in re.split(r"[.\-_]", u.subdomain) if len(w) >= 12 and _is_random(w)]
+    if random_parts:
+        out.append(make("url.random_label", random_parts[0][:40], source="url"))
+    hy = max(lbl.count("-") for lbl in name.split("."))
+    if hy >= 3:
+        out.append(make("url.many_hyphens", name[:60], source="url", weight=10 + 5 * min(hy - 3, 3)))
+    digits = sum(c.isdigit() for c in reg)
+    if digits >= 4 and any(c.isalpha() for c in reg) and not random_parts:
+        out.append(make("url.digit_heavy", reg[:40], source="url"))
+    return out
+
+
+def _port(u: CanonicalURL) -> list[Reason]:
+    if u.port is None or u.port in (80, 443):
+        return []
+    return [make("url.nonstandard_port", str(u.port), source="url")]
+
+
+def _not_slug(path: str) -> str:
+    """The path without prose slugs (``/2015/05/how-to-secure-your-account``): those are articles."""
+    return "/".join(seg for seg in path.split("/") if len(re.findall(r"[-_]", seg)) <= 3)
+
+
+def _path(u: CanonicalURL) -> list[Reason]:
+    path = u.path or ""
+    if len(path) <= 1:
+        return []
+    low = _not_slug(unquote_plus(path).lower())
+    words = sorted({m.group(0).lower() for m in _PATH_WORDS.finditer(low)})
+    kit = _PATH_KITS.search(low)
+    if not words:
+        return []
+    weight = 30 + 10 * min(len(words) - 1, 2)
+    if kit or low.endswith((".php", ".html", ".htm")) and path.count("/") >= 3:
+        weight += 10
+    return [make("url.credential_path", ", ".join(words)[:60], weight=weight, source="url")]
+
+
+def _query(u: CanonicalURL) -> list[Reason]:
+    frag = u.href.split("#", 1)[1] if "#" in u.href else ""
+    q = u.query + ("#" + frag if frag else "")
+    if len(q) < 8:
+        return []
+    text = unquote_plus(q[:4096])
+    kinds = []
+    if "@" not in text and _hidden_email(q):
+        kinds.append("email (base64)")
+    if _PHONE.search(text):
+        kinds.append("phone")
+    m = _IDNO.search(text)
+    if m and id_number_ok(m.group(0)):
+        kinds.append("id_card")
+    if _EMAIL.search(text):
+        kinds.append("email")
+    if not kinds:
+        return []
+    return [make("url.pii_in_query", ", ".join(kinds), source="url")]
+
+
+def _brand_owned(host: str) -> bool:
+    """The host is under a registrable domain a catalogued brand owns (then only structural tricks count)."""
+    labels = host.split(".")
+    owned = _owned_domains()
+    return any(".".join(labels[i:]) in owned for i in range(len(labels) - 1))
+
+
+@cache
+def _owned_domains() -> frozenset[str]:
+    return frozenset(d for b in brands() for d in b.domains if "." in d and d not in _SHARED_SUFFIXES)
+
+
+# Domains listed for a brand that many others share (never treat all of gov.cn as "owned").
+_SHARED_SUFFIXES = frozenset({"gov.cn", "gov.uk", "mass.gov"})
+
+
+@cache
+def _deletes() -> dict[str, Brand]:
+    """Symmetric-delete index of brand tokens (6+ letters) for one-edit look-alikes."""
+    out: dict[str, Brand] = {}
+    for b in brands():
+        for t in b.host:
+            if len(t) >= 6 and t.isalpha():
+                if len(t) >= 7:
+                    for i in range(len(t)):
+                        out.setdefault(t[:i] + t[i + 1 :], b)
+    return out
+
+
+def _one_edit(word: str) -> tuple[Brand, str] | None:
+    """The brand whose token (7+ letters) is one typo from ``word``.
+
+    Typos counted: a dropped letter (``myetherwalet``), a doubled letter (``coinbasee``), one
+    letter replaced or two swapped (``ledqer``, ``paypla``). Not counted: an extra different
+    letter (``tiktokv`` is a brand's own service name far more often than a fake).
+    """
+    whole = _brand_tokens()[0]
+    n = len(word)
+    if word in whole or n < 6 or n > 20:
+        return None
+    dels = _deletes()
+    b = dels.get(word)  # word = token minus one letter
+    if b is not None:
+        return b, word
+    for i in range(n):
+        cand = word[:i] + word[i + 1 :]
+        t = whole.get(cand)
+        if t is not None and len(cand) >= 7 and i > 0 and word[i] == word[i - 1]:
+            return t, word  # doubled letter
+        b = dels.get(cand)
+        if b is not None and any(len(tok) == n and _subst_or_swap(tok, word) for tok in b.host):
+            return b, word
+    return None
+
+
+def _subst_or_swap(a: str, b: str) -> bool:
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _lookalike(u: CanonicalURL) -> list[Reason]:
+    if u.ip or _infra(u):
+        return []
+    host = u.host
+    if u.is_idn:
+        # Diacritics and look-alike letters dropped: xn--myetherwalet-… → myetherwallet.
+        folded = unicodedata.normalize("NFKD", u.host_unicode.translate(_CONFUSABLE))
+        host = "".join(c for c in folded if c.isascii())
+        hit = _brand_hits(host.rsplit(".", 1)[0])
+        for b, _tok, _part in hit:
+            if not b.owns(u.host):
+                return [make("url.lookalike_domain", u.host_unicode[:80], source="url", brand=b.label)]
+    name = _name_part(u) if not u.is_idn else host.rsplit(".", 1)[0]
+    for label in name.split(".")[-2:]:
+        for part in label.split("-"):
+            m = _one_edit(part) if len(part) <= 20 else None
+            if m is not None and not m[0].owns(u.host):
+                return [make("url.lookalike_domain", u.host_unicode[:80], source="url", brand=m[0].label)]
+    return []
+
+
+_STATIC_EXT = (
+    ".js",
+    ".css",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".woff",
+    ".woff2",
+    ".ttf",
+    ".eot",
+    ".ico",
+    ".mp4",
+    ".mp3",
+    ".map",
+    ".json",
+    ".xml",
+    ".txt",
+    ".pdf",
+)
+_WP_STOCK = frozenset(
+    {
+        "wp-login.php",
+        "admin-ajax.php",
+        "xmlrpc.php",
+        "wp-cron.php",
+        "load-scripts.php",
+        "load-styles.php",
+        "admin-post.php",
+        "async-upload.php",
+    }
+)
+
+
+def _path_brand(u: CanonicalURL) -> list[Reason]:
+    """Brand names as whole path segments (``/chase/login.php``) and planted kits (``/wp-includes/x/``)."""
+    path = (u.path or "").lower()
+    if len(path) <= 1 or u.ip and False:
+        return []
+    segs = [seg for seg in unquote_plus(path).split("/") if seg]
+    out: list[Reason] = []
+    whole = _brand_tokens()[0]
+    for seg in segs[:12]:
+        stem = re.sub(r"\.(?:php|html?|aspx?)$", "", seg)
+        stem = re.sub(r"\d+$", "", stem)
+        b = whole.get(stem)
+        if b is None and 0 < stem.count("-") <= 2:
+            b = next((whole[p] for p in stem.split("-") if p in whole and len(p) >= 4), None)
+        if b is not None and len(stem) >= 3 and not b.owns(u.host):
+            kitish = bool(_PATH_WORDS.search(_not_slug(path))) or path.endswith(
+                (".php", ".html", ".htm", ".aspx")
+            )
+            out.append(
+                make("url.brand_in_path", seg[:40], weight=30 if kitish else 10, source="url", brand=b.label)
+            )
+            break
+    kit = _PATH_KITS.search(path)
+    if kit and segs:
+        last = segs[-1]
+        if not last.endswith(_STATIC_EXT) and last not in _WP_STOCK and len(segs) >= 3:
+            out.append(make("url.hacked_site_path", "/" + "/".join(segs[:3])[:60], source="url"))
+    return out
+
+
+_B64 = re.compile(r"(?:^|[=/&#?])([A-Za-z0-9+/_-]{16,}={0,2})(?=$|[&#/])")
+
+
+def _hidden_email(text: str) -> bool:
+    """A victim's e-mail address carried base64-encoded (``?vcc=c3VqdW5n…``)."""
+    import base64
+    import binascii
+
+    for m in _B64.finditer(text[:2048]):
+        raw = m.group(1)
+        try:
+            dec = base64.b64decode(raw + "=" * (-len(raw) % 4), altchars=b"-_", validate=False)
+        except (binascii.Error, ValueError):
+            continue
+        if b"@" in dec and _EMAIL.search(dec.decode("latin-1")):
+            return True
+    return False
+
+
+NGRAM_SIZES = (2, 3, 4)
+
+
+def label_ngrams(label: str) -> list[str]:
+    """Character n-grams of a registered label, with ``^``/``$`` marking its ends."""
+    s = "^" + label.lower() + "$"
+    return [s[i : i + n] for n in NGRAM_SIZES for i in range(len(s) - n + 1)]
+
+
+@cache
+def _ngram_model() -> tuple[dict[str, float], float]:
+    import json
+
+    try:
+        raw = json.loads(_data_text("url_ngram.json"))
+    except FileNotFoundError:
+        return {}, 0.0
+    return {k: float(v) for k, v in raw["llr"].items()}, float(raw.get("prior", 0.0))
+
+
+NGRAM_THRESHOLDS = ((25.0, 30), (15.0, 20), (10.0, 10))
+"""(summed log-likelihood ratio, weight): the first threshold reached sets the reason's weight."""
+
+
+def ngram_score(label: str) -> float:
+    """Summed log-likelihood ratio (scam lists vs popular names) of a label's n-grams."""
+    llr, _prior = _ngram_model()
+    if not llr:
+        return 0.0
+    return sum(llr.get(g, 0.0) for g in label_ngrams(label))
+
+
+def _ngram(u: CanonicalURL) -> list[Reason]:
+    if u.ip or u.is_private_suffix or _platform_of(u) is not None or not u.suffix:
+        return []
+    label = (
+        u.registrable_domain[: -len(u.suffix) - 1] if u.registrable_domain.endswith("." + u.suffix) else ""
+    )
+    if len(label) < 4:
+        return []
+    sc = ngram_score(label)
+    for t, w in NGRAM_THRESHOLDS:
+        if sc >= t:
+            return [
+                make("url.ngram_label", u.registrable_domain[:60], weight=w, source="url", score=round(sc, 1))
+            ]
+    return []
+
+
+HEURISTICS: tuple[Check, ...] = (
+    _ip,
+    _idn,
+    _userinfo,
+    _tld,
+    _hosting,
+    _brand,
+    _lookalike,
+    _deceptive,
+    _keywords,
+    _shape,
+    _port,
+    _path,
+    _path_brand,
+    _query,
+    _ngram,
+)
+"""Every URL heuristic, in the order they run."""
+
+
+def url_reasons(url: CanonicalURL, *, popular: bool = False) -> list[Reason]:
+    """Reasons the link itself gives for concern (pure, no I/O).
+
+    ``popular=True`` (the popular-domain allowlist matched the host) keeps a well-known site quiet:
+    only the ``@`` trick and personal data in the query are still reported.
+    """
+    if not url.host:
+        return []
+    if popular or _brand_owned(url.host):
+        out = _userinfo(url) + _query(url) + _port(url)
+    else:
+        out = []
+        for check in HEURISTICS:
+            out.extend(check(url))
+    if url.scheme_inferred:
+        out.append(make("url.scheme_inferred", source="url"))
+    return out
+
+
+__all__ = ["Brand", "HEURISTICS", "brands", "id_number_ok", "platforms", "url_reasons", "to_unicode"]
