@@ -1,0 +1,841 @@
+/* LureLens service worker (Chrome) / background script (Firefox).
+ *
+ * The ONLY part of the extension that talks to the local service, with the token from
+ * chrome.storage.local. Content scripts and extension pages send it messages.
+ *
+ * Jobs:
+ *  - pairing state, a badge when the service is down or the token is wrong, gentle retries
+ *    (at most one attempt per RETRY_MS while the service is down or refuses the token);
+ *  - declarativeNetRequest rules built from GET /api/v1/lists/rules: known-bad destinations are
+ *    redirected to warning.html#<url> before any request leaves the browser;
+ *  - link checks for the "check every link" click capture, the context menus and the popup;
+ *  - "Scan this QR image": the image already loaded in the page is drawn to a canvas by the
+ *    content script (or cropped from captureVisibleTab when the canvas is cross-origin tainted)
+ *    and sent as base64 to POST /api/v1/scan; the service never fetches the image again.
+ *  - the documented fallback when DNR is unusable: webNavigation.onBeforeNavigate + tabs.update
+ *    (this lets one request reach the destination: see docs/extension.md).
+ */
+"use strict";
+
+if (typeof importScripts === "function" && typeof self.LL === "undefined") {
+  importScripts("common.js");
+}
+
+const ext = LL.ext;
+const DNR = ext.declarativeNetRequest;
+
+const DEFAULT_PORT = 8765;
+const RETRY_MS = 30 * 1000; // at most one attempt per 30 s while the service is down / unpaired
+const CHECK_TIMEOUT_MS = 30 * 1000;
+const SCAN_TIMEOUT_MS = 30 * 1000;
+const HEALTH_TIMEOUT_MS = 4 * 1000;
+const RULES_EVERY_MS = 60 * 60 * 1000;
+const DOMAINS_PER_RULE = 1000; // requestDomains packed into one rule
+const DEFAULT_RULE_LIMIT = 30000; // domains asked from the service for rules
+const MAX_IMAGE_SIDE = 2048;
+const MAX_HTML_CHARS = 2 * 1024 * 1024;
+const REPORT_CACHE_MAX = 40;
+const REPORT_TTL_MS = 10 * 60 * 1000;
+
+// Rule ids: 1 = user-trusted sites; >= 100000 belong to the list sync: 200000.. = list block
+// (redirect) and 300000.. = list block for sub-frames. Session rules (proceed once): 1000..99999.
+const TRUSTED_RULE_ID = 1;
+const ALLOW_BASE = 100000;
+const BLOCK_BASE = 200000;
+const SUBFRAME_BASE = 300000;
+const ONCE_BASE = 1000;
+const PRIO = { block: 1, trusted: 3, once: 4 };
+
+const MENU_CHECK_LINK = "ll-check-link";
+const MENU_SCAN_QR = "ll-scan-qr";
+
+class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message || code);
+    this.code = code;
+    this.status = status || 0;
+  }
+}
+
+/* ------------------------------------------------------------------ state */
+
+const local = ext.storage.local;
+const session = ext.storage.session || ext.storage.local; // Firefox < 115 has no session area
+
+async function config() {
+  const c = await local.get({
+    port: DEFAULT_PORT,
+    token: "",
+    checkEveryLink: false,
+    trusted: [],
+    ruleLimit: DEFAULT_RULE_LIMIT,
+  });
+  c.port = Number(c.port) || DEFAULT_PORT;
+  return c;
+}
+
+// In memory first (the worker is single-threaded, so the retry gate is race-free), mirrored to
+// storage.session so a restarted worker keeps its back-off and the pages can read it.
+let S = { state: "unknown", lastAttempt: 0, lastOk: 0, message: "", rulesVersion: "", rulesAt: 0,
+  ruleDomains: 0, ruleMode: "dnr", version: "" };
+const ready = Promise.all([LL.init(), session.get({ llStatus: null })]).then(([, v]) => {
+  if (v.llStatus) S = Object.assign(S, v.llStatus);
+});
+
+async function setState(patch) {
+  const before = S.state;
+  S = Object.assign({}, S, patch);
+  await session.set({ llStatus: S });
+  if (before !== S.state || patch.paint) await paintBadge();
+}
+
+async function paintBadge() {
+  const act = ext.action;
+  if (!act) return;
+  const titles = {
+    ok: LL.t("title_ok"),
+    down: LL.t("status_down"),
+    needs_pair: LL.t("status_needs_pair"),
+    unpaired: LL.t("status_unpaired"),
+    unknown: LL.t("extName"),
+  };
+  const bad = S.state === "down" || S.state === "needs_pair" || S.state === "unpaired";
+  try {
+    await act.setBadgeText({ text: bad ? "!" : "" });
+    if (bad) await act.setBadgeBackgroundColor({ color: S.state === "down" ? "#9a6700" : "#b3261e" });
+    await act.setTitle({ title: titles[S.state] || LL.t("extName") });
+  } catch (_e) {
+    /* a closed window or an old browser: the badge is advisory */
+  }
+}
+
+/* -------------------------------------------------------------------- API */
+
+/**
+ * Call the local service. Only this function ever sends the token.
+ * Fails fast (no request) while the service is down or refuses the token, except once per RETRY_MS
+ * or when `force` is set by an explicit user action (pairing, "retry" in the options page).
+ */
+async function api(path, { method = "GET", body, timeout = CHECK_TIMEOUT_MS, force = false } = {}) {
+  await ready;
+  const cfg = await config();
+  if (!cfg.token) {
+    await setState({ state: "unpaired" });
+    throw new ApiError("unpaired", LL.t("status_unpaired"));
+  }
+  const gated = S.state === "down" || S.state === "needs_pair";
+  const now = Date.now();
+  if (gated && !force && now - S.lastAttempt < RETRY_MS) {
+    throw new ApiError(S.state, S.state === "down" ? LL.t("status_down") : LL.t("status_needs_pair"));
+  }
+  S.lastAttempt = now; // synchronously, before any await: concurrent callers see it
+  const url = `http://127.0.0.1:${cfg.port}/api/v1/${path}`;
+  const headers = { "X-LureLens-Token": cfg.token, Accept: "application/json" };
+  const init = { method, headers, credentials: "omit", cache: "no-store", redirect: "error" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(), timeout);
+  init.signal = ctl.signal;
+  let resp;
+  try {
+    resp = await fetch(url, init);
+  } catch (e) {
+    clearTimeout(timer);
+    if (e && e.name === "AbortError") {
+      // The service answered nothing in time: it is alive but busy; do not mark it down.
+      throw new ApiError("timeout", LL.t("error_timeout"));
+    }
+    await setState({ state: "down", lastAttempt: now, message: LL.t("status_down") });
+    throw new ApiError("down", LL.t("status_down"));
+  }
+  let data = null;
+  try {
+    data = await resp.json();
+  } catch (_e) {
+    data = null;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (resp.status === 401 || resp.status === 403) {
+    await setState({ state: "needs_pair", lastAttempt: now, message: LL.t("status_needs_pair") });
+    throw new ApiError("needs_pair", LL.t("status_needs_pair"), resp.status);
+  }
+  await setState({ state: "ok", lastOk: now, message: "" });
+  if (!resp.ok) {
+    const err = (data && data.error) || {};
+    throw new ApiError(err.code || "http_" + resp.status, err.message || "HTTP " + resp.status, resp.status);
+  }
+  return data;
+}
+
+async function health(force) {
+  try {
+    const h = await api("health", { timeout: HEALTH_TIMEOUT_MS, force });
+    await setState({ version: (h && h.version) || "" });
+    return true;
+  } catch (_e) {
+    return false;
+  }
+}
+
+/* ------------------------------------------------------------ DNR rules */
+
+const warningUrl = () => ext.runtime.getURL("warning.html");
+
+function validDomain(d) {
+  return typeof d === "string" && d.length > 0 && d.length <= 253 && /^[a-z0-9.-]+$/.test(d) &&
+    !d.startsWith(".") && !d.endsWith(".") && !d.includes("..");
+}
+
+function chunks(list, n) {
+  const out = [];
+  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
+  return out;
+}
+
+/** How many list rules fit, from the browser's own limits (checked at run time). */
+function ruleBudget() {
+  const regexMax = (DNR && DNR.MAX_NUMBER_OF_REGEX_RULES) || 1000;
+  const dynMax = (DNR && (DNR.MAX_NUMBER_OF_DYNAMIC_RULES || DNR.MAX_NUMBER_OF_DYNAMIC_AND_SESSION_RULES)) ||
+    5000;
+  const unsafeMax = (DNR && DNR.MAX_NUMBER_OF_UNSAFE_DYNAMIC_RULES) || dynMax;
+  // Redirect rules use a regexFilter (for \0) and are "unsafe"; keep half the regex budget free.
+  return { redirect: Math.min(Math.floor(regexMax / 2), unsafeMax - 10), total: dynMax - 100 };
+}
+
+/**
+ * Build the dynamic rules for a lists/rules answer (pure: exported for tests via self.LLTest).
+ * Each rule packs up to DOMAINS_PER_RULE domains in `requestDomains` (which also matches
+ * subdomains), so 1000 domains cost one regex rule instead of 1000.
+ * The list's `allow` entries are exact-only roots (e.g. weebly.com, whose subdomains are often
+ * listed as phishing): they are NOT turned into allow rules, which would match subdomains too;
+ * a block entry equal to one is just left out. The service applies the allowlist on checks.
+ */
+function buildListRules(block, allow, budget, perRule = DOMAINS_PER_RULE) {
+  const exact = new Set((allow || []).map((d) => String(d).toLowerCase()));
+  const b = [...new Set((block || []).map((d) => String(d).toLowerCase()).filter(validDomain))]
+    .filter((d) => !exact.has(d));
+  const blockChunks = chunks(b, perRule).slice(0, Math.min(budget.redirect, Math.floor(budget.total / 2)));
+  const rules = [];
+  blockChunks.forEach((doms, i) => {
+    rules.push({
+      id: BLOCK_BASE + i,
+      priority: PRIO.block,
+      action: { type: "redirect", redirect: { regexSubstitution: warningUrl() + "#\\0" } },
+      condition: { regexFilter: "^https?://.*", requestDomains: doms, resourceTypes: ["main_frame"] },
+    });
+    rules.push({
+      id: SUBFRAME_BASE + i,
+      priority: PRIO.block,
+      action: { type: "block" },
+      condition: { requestDomains: doms, resourceTypes: ["sub_frame"] },
+    });
+  });
+  const inRules = blockChunks.reduce((n, c) => n + c.length, 0);
+  return { rules, inRules, skipped: b.length - inRules };
+}
+
+// Fallback mode (no usable DNR): the block set lives in memory and webNavigation redirects.
+let fallbackBlock = null;
+
+async function syncRules(force) {
+  await ready;
+  const cfg = await config();
+  let data;
+  try {
+    data = await api("lists/rules?limit=" + encodeURIComponent(cfg.ruleLimit), { force });
+  } catch (e) {
+    return { ok: false, error: e.code || String(e) };
+  }
+  if (!data || !Array.isArray(data.block)) return { ok: false, error: "bad_rules" };
+  const version = String(data.version || data.built_at || "");
+  if (!force && version && version === S.rulesVersion && S.ruleDomains > 0) {
+    await setState({ rulesAt: Date.now() });
+    return { ok: true, version, domains: S.ruleDomains, skipped: S.ruleSkipped || 0, unchanged: true };
+  }
+  const built = buildListRules(data.block, data.allow || [], ruleBudget());
+  // Entries beyond the rules (the service's total, or what did not fit) are checked by the service
+  // when a link is checked (click capture, context menu, popup).
+  const total = Number(data.total_block) || data.block.length;
+  built.skipped = Math.max(built.skipped, total - built.inRules);
+  if (S.ruleMode === "dnr" && DNR) {
+    try {
+      const old = await DNR.getDynamicRules();
+      const removeRuleIds = old.map((r) => r.id).filter((id) => id >= ALLOW_BASE);
+      await DNR.updateDynamicRules({ removeRuleIds, addRules: built.rules });
+    } catch (e) {
+      // The browser refused the rules (limits, old version): use the documented fallback.
+      console.warn("LureLens: DNR rules refused, using the webNavigation fallback:", String(e));
+      await setState({ ruleMode: "fallback" });
+    }
+  }
+  if (S.ruleMode === "fallback") {
+    fallbackBlock = new Set(data.block.map((d) => String(d).toLowerCase()).filter(validDomain));
+    await local.set({ fallbackBlock: [...fallbackBlock] });
+  }
+  await setState({ rulesVersion: version, rulesAt: Date.now(), ruleDomains: built.inRules,
+    ruleSkipped: built.skipped });
+  return { ok: true, version, domains: built.inRules, skipped: built.skipped, rules: built.rules.length };
+}
+
+async function syncTrustedRule() {
+  const { trusted } = await config();
+  const doms = trusted.filter(validDomain);
+  if (!DNR) return;
+  const addRules = doms.length ? [{
+    id: TRUSTED_RULE_ID,
+    priority: PRIO.trusted,
+    action: { type: "allow" },
+    condition: { requestDomains: doms, resourceTypes: ["main_frame", "sub_frame"] },
+  }] : [];
+  await DNR.updateDynamicRules({ removeRuleIds: [TRUSTED_RULE_ID], addRules });
+}
+
+/** The block-list entry (from the installed rules) that covers url's host, or "". */
+async function listMatch(url) {
+  const host = LL.hostOf(url);
+  if (!host) return "";
+  if (S.ruleMode === "fallback") {
+    if (!fallbackBlock) fallbackBlock = new Set((await local.get({ fallbackBlock: [] })).fallbackBlock);
+    return LL.matchDomain(host, fallbackBlock);
+  }
+  if (!DNR) return "";
+  const rules = await DNR.getDynamicRules();
+  for (const r of rules) {
+    if (r.id < BLOCK_BASE || r.id >= SUBFRAME_BASE) continue;
+    const m = LL.matchDomain(host, r.condition.requestDomains || []);
+    if (m) return m;
+  }
+  return "";
+}
+
+/** Let `url`'s host load in this tab for the rest of the session ("Open anyway", once). */
+async function allowOnceInTab(tabId, host) {
+  if (!DNR || !DNR.updateSessionRules || tabId < 0 || !validDomain(host)) return;
+  const { llOnce } = await session.get({ llOnce: { next: ONCE_BASE } });
+  const id = llOnce.next;
+  llOnce.next = id + 1 >= ALLOW_BASE ? ONCE_BASE : id + 1;
+  await session.set({ llOnce });
+  await DNR.updateSessionRules({
+    removeRuleIds: [id],
+    addRules: [{
+      id,
+      priority: PRIO.once,
+      action: { type: "allow" },
+      condition: { requestDomains: [host], tabIds: [tabId], resourceTypes: ["main_frame", "sub_frame"] },
+    }],
+  });
+}
+
+/* ---------------------------------------------------------- checking */
+
+async function cachedReport(url) {
+  const { llReports } = await session.get({ llReports: {} });
+  const hit = llReports[url];
+  return hit && Date.now() - hit.ts < REPORT_TTL_MS ? hit.report : null;
+}
+
+async function cacheReport(url, report) {
+  const { llReports } = await session.get({ llReports: {} });
+  llReports[url] = { ts: Date.now(), report };
+  const keys = Object.keys(llReports).sort((a, b) => llReports[a].ts - llReports[b].ts);
+  while (keys.length > REPORT_CACHE_MAX) delete llReports[keys.shift()];
+  await session.set({ llReports });
+}
+
+/**
+ * The service's report on one URL. `offline` asks it not to fetch anything: used for destinations
+ * already known to be bad, which must never be contacted, not even by the service.
+ */
+async function checkUrl(url, { useCache = true, offline = false } = {}) {
+  if (useCache) {
+    const hit = await cachedReport(url);
+    if (hit) return hit;
+  }
+  const body = offline ? { text: url, offline: true } : { text: url };
+  const report = await api("check", { method: "POST", body });
+  await cacheReport(url, report);
+  return report;
+}
+
+async function setTabVerdict(tabId, url, report) {
+  if (tabId === undefined || tabId < 0) return;
+  const link = LL.mainLink(report, url);
+  await session.set({
+    ["tab:" + tabId]: {
+      url,
+      level: report.level,
+      summary: report.summary || null,
+      reasons: LL.allReasons(report, link).slice(0, 6),
+      ts: Date.now(),
+    },
+  });
+}
+
+function isTrusted(url, trusted) {
+  return Boolean(LL.matchDomain(LL.hostOf(url), trusted));
+}
+
+async function openWarning(tabId, url, report, newTab, openerTabId) {
+  if (report) await cacheReport(url, report);
+  const target = warningUrl() + "#" + url;
+  if (newTab) return ext.tabs.create({ url: target, openerTabId });
+  return ext.tabs.update(tabId, { url: target });
+}
+
+/**
+ * Decide a held navigation (click capture, or "Open" in a QR result): check, then navigate the
+ * tab ourselves. Fails open (proceeds) when the service cannot answer, as the badge says.
+ */
+async function navigateChecked(tab, url, newTab) {
+  const tabId = tab ? tab.id : -1;
+  if (!LL.isWebUrl(url)) return { action: "ignored" };
+  const cfg = await config();
+  let report = null;
+  let failedOpen = false;
+  if (!isTrusted(url, cfg.trusted)) {
+    if (await listMatch(url)) {
+      // Known bad: never let anything (not even the service) contact it.
+      await openWarning(tabId, url, null, newTab, tabId);
+      return { action: "warned", level: "danger" };
+    }
+    try {
+      report = await checkUrl(url);
+    } catch (_e) {
+      failedOpen = true;
+    }
+  }
+  if (report && report.level === "danger") {
+    await openWarning(tabId, url, report, newTab, tabId);
+    return { action: "warned", level: report.level };
+  }
+  if (newTab) await ext.tabs.create({ url, openerTabId: tabId >= 0 ? tabId : undefined });
+  else if (tabId >= 0) await ext.tabs.update(tabId, { url });
+  if (report && !newTab) await setTabVerdict(tabId, url, report);
+  return { action: "proceeded", level: report ? report.level : "unknown", failedOpen };
+}
+
+/* ------------------------------------------------------ context menus */
+
+function createMenus() {
+  if (!ext.contextMenus) return;
+  Promise.resolve(ext.contextMenus.removeAll()).then(() => {
+    ext.contextMenus.create({ id: MENU_CHECK_LINK, title: LL.t("menu_check_link"), contexts: ["link"] });
+    ext.contextMenus.create({ id: MENU_SCAN_QR, title: LL.t("menu_scan_qr"), contexts: ["image"] });
+  });
+}
+
+async function toast(tabId, frameId, payload) {
+  try {
+    await ext.tabs.sendMessage(tabId, Object.assign({ type: "content:toast" }, payload),
+      { frameId: frameId || 0 });
+    return true;
+  } catch (_e) {
+    return false; // no content script there (a browser page): the popup still shows the verdict
+  }
+}
+
+function toastFromReport(report, title) {
+  const links = (report.links || []).slice(0, 5).map((l) => ({
+    url: l.final_url || l.url,
+    original: l.url,
+    level: l.level,
+    domain: l.registrable_domain || "",
+  }));
+  const payloads = (report.payloads || []).slice(0, 5).map((p) => ({
+    kind: p.kind,
+    display: String(p.display || "").slice(0, 300),
+    explanation: LL.pick(p.explanation),
+  }));
+  return {
+    title,
+    level: report.level,
+    levelLabel: LL.levelLabel(report.level),
+    summary: LL.pick(report.summary),
+    reasons: LL.allReasons(report, LL.mainLink(report)).slice(0, 3).map((r) => ({
+      message: LL.pick(r.message),
+      evidence: String(r.evidence || "").slice(0, 200),
+    })),
+    payloads,
+    links,
+  };
+}
+
+async function menuCheckLink(info, tab) {
+  const url = info.linkUrl || "";
+  if (!LL.isWebUrl(url)) {
+    await toast(tab.id, info.frameId, { title: LL.t("menu_check_link"), error: LL.t("error_not_web") });
+    return { ok: false, error: "not_web" };
+  }
+  try {
+    const report = await checkUrl(url, { offline: Boolean(await listMatch(url)) });
+    await toast(tab.id, info.frameId, toastFromReport(report, LL.t("menu_check_link")));
+    return { ok: true, level: report.level, report };
+  } catch (e) {
+    await toast(tab.id, info.frameId, { title: LL.t("menu_check_link"), error: e.message });
+    return { ok: false, error: e.code || String(e) };
+  }
+}
+
+const RASTER_DATA = /^data:image\/(png|jpeg|jpg|gif|webp|bmp);base64,([A-Za-z0-9+/=\s]+)$/i;
+
+async function blobToBase64(blob) {
+  const buf = new Uint8Array(await blob.arrayBuffer());
+  let s = "";
+  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** Crop the element's rectangle out of a screenshot of the visible tab (for tainted images). */
+async function cropFromScreenshot(tab, rect) {
+  if (!tab.active) {
+    await ext.tabs.update(tab.id, { active: true }); // only the visible tab can be captured
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  const shot = await ext.tabs.captureVisibleTab(tab.windowId, { format: "png" });
+  const bmp = await createImageBitmap(await (await fetch(shot)).blob());
+  const dpr = rect.dpr || 1;
+  const sx = Math.max(0, Math.floor(rect.x * dpr));
+  const sy = Math.max(0, Math.floor(rect.y * dpr));
+  const sw = Math.min(bmp.width - sx, Math.ceil(rect.w * dpr));
+  const sh = Math.min(bmp.height - sy, Math.ceil(rect.h * dpr));
+  if (sw < 8 || sh < 8) throw new ApiError("offscreen", LL.t("error_image_hidden"));
+  const pad = Math.round(Math.min(sw, sh) * 0.05); // keep a little quiet zone around the code
+  const x0 = Math.max(0, sx - pad);
+  const y0 = Math.max(0, sy - pad);
+  const w0 = Math.min(bmp.width - x0, sw + 2 * pad);
+  const h0 = Math.min(bmp.height - y0, sh + 2 * pad);
+  const canvas = new OffscreenCanvas(w0, h0);
+  canvas.getContext("2d").drawImage(bmp, x0, y0, w0, h0, 0, 0, w0, h0);
+  return blobToBase64(await canvas.convertToBlob({ type: "image/png" }));
+}
+
+/** The pixels of the image the user pointed at, as base64, without fetching it again. */
+async function grabImage(info, tab) {
+  const src = info.srcUrl || "";
+  const m = RASTER_DATA.exec(src);
+  if (m) return m[2].replace(/\s+/g, ""); // data: image: the bytes are in the URL itself
+  const ans = await ext.tabs.sendMessage(tab.id, { type: "content:grabImage", srcUrl: src, maxSide: MAX_IMAGE_SIDE },
+    { frameId: info.frameId || 0 });
+  if (ans && ans.dataUrl) {
+    const d = RASTER_DATA.exec(ans.dataUrl);
+    if (d) return d[2];
+  }
+  if (ans && ans.rect) return cropFromScreenshot(tab, ans.rect);
+  throw new ApiError("no_image", LL.t("error_no_image"));
+}
+
+async function menuScanQr(info, tab) {
+  let b64;
+  try {
+    b64 = await grabImage(info, tab);
+  } catch (e) {
+    await toast(tab.id, info.frameId, { title: LL.t("menu_scan_qr"), error: e.message || String(e) });
+    return { ok: false, error: e.code || "no_image" };
+  }
+  try {
+    const report = await api("scan", { method: "POST", body: { image_base64: b64 }, timeout: SCAN_TIMEOUT_MS });
+    for (const l of report.links || []) {
+      if (l.url) await cacheReport(l.url, report);
+    }
+    await toast(tab.id, info.frameId, toastFromReport(report, LL.t("menu_scan_qr")));
+    return { ok: true, level: report.level, report };
+  } catch (e) {
+    const msg = e.code === "no_code_found" ? LL.t("error_no_code") : e.message;
+    await toast(tab.id, info.frameId, { title: LL.t("menu_scan_qr"), error: msg });
+    return { ok: false, error: e.code || String(e) };
+  }
+}
+
+async function onMenuClicked(info, tab) {
+  if (!tab || tab.id === undefined) return { ok: false, error: "no_tab" };
+  if (info.menuItemId === MENU_CHECK_LINK) return menuCheckLink(info, tab);
+  if (info.menuItemId === MENU_SCAN_QR) return menuScanQr(info, tab);
+  return { ok: false, error: "unknown_menu" };
+}
+
+/* ---------------------------------------------------------- messages */
+
+/** The web page a tab is about: its URL, or the URL a warning page in it stopped. */
+function tabTarget(tab) {
+  const url = (tab && tab.url) || "";
+  const base = warningUrl() + "#";
+  if (url.startsWith(base)) return { url: LL.urlFromHash(url.slice(base.length - 1)), stopped: true };
+  return { url, stopped: false };
+}
+
+function fromExtensionPage(sender) {
+  const base = ext.runtime.getURL("");
+  return sender.id === ext.runtime.id && typeof sender.url === "string" && sender.url.startsWith(base);
+}
+
+async function statusView() {
+  await ready;
+  const cfg = await config();
+  return {
+    state: S.state,
+    message: S.message,
+    version: S.version,
+    port: cfg.port,
+    paired: Boolean(cfg.token),
+    checkEveryLink: cfg.checkEveryLink,
+    trusted: cfg.trusted,
+    rulesVersion: S.rulesVersion,
+    rulesAt: S.rulesAt,
+    ruleDomains: S.ruleDomains,
+    ruleSkipped: S.ruleSkipped || 0,
+    ruleMode: S.ruleMode,
+  };
+}
+
+/** Messages content scripts may send (they run with the page's origin: never trust them more). */
+async function onContentMessage(msg, sender) {
+  const tab = sender.tab;
+  switch (msg.type) {
+    case "content:config": {
+      await ready;
+      const cfg = await config();
+      const strings = {};
+      for (const k of ["checking_link", "decoded", "open_checked", "close"]) strings[k] = LL.t(k);
+      return { checkEveryLink: Boolean(cfg.checkEveryLink), strings };
+    }
+    case "content:navigate":
+      return navigateChecked(tab, String(msg.url || ""), Boolean(msg.newTab));
+    default:
+      return { error: { code: "unknown_message" } };
+  }
+}
+
+/** Messages from the extension's own pages (options, popup, warning). */
+async function onPageMessage(msg, sender) {
+  switch (msg.type) {
+    case "status":
+      return statusView();
+    case "options:pair": {
+      const port = Number(msg.port);
+      const token = String(msg.token || "").trim();
+      if (!Number.isInteger(port) || port < 1 || port > 65535) return { error: { code: "bad_port" } };
+      if (!/^[A-Za-z0-9_\-.~+/=]{8,512}$/.test(token)) return { error: { code: "bad_token" } };
+      await local.set({ port, token });
+      const ok = await health(true);
+      if (ok) {
+        try {
+          await api("pair", { method: "POST", body: {}, force: true });
+        } catch (_e) {
+          /* Chrome's origin is configured by ID: pairing records only moz-extension origins */
+        }
+        await syncRules(true);
+      }
+      return statusView();
+    }
+    case "options:retry":
+      await health(true);
+      if (S.state === "ok") await syncRules(true);
+      return statusView();
+    case "options:sync":
+      return syncRules(true);
+    case "options:setLang": {
+      const value = ["zh", "en"].includes(msg.value) ? msg.value : "auto";
+      await local.set({ uiLang: value });
+      await LL.init();
+      createMenus();
+      await paintBadge();
+      return statusView();
+    }
+    case "options:setCheckEveryLink":
+      await local.set({ checkEveryLink: Boolean(msg.value) });
+      return statusView();
+    case "options:untrust": {
+      const { trusted } = await config();
+      await local.set({ trusted: trusted.filter((d) => d !== msg.domain) });
+      await syncTrustedRule();
+      return statusView();
+    }
+    case "warning:info": {
+      const url = String(msg.url || "");
+      if (!LL.isWebUrl(url)) return { error: { code: "bad_url" } };
+      const match = await listMatch(url);
+      let report = await cachedReport(url);
+      let error = null;
+      if (!report) {
+        try {
+          report = await checkUrl(url, { useCache: false, offline: Boolean(match) });
+        } catch (e) {
+          error = { code: e.code || "error", message: e.message };
+        }
+      }
+      if (sender.tab && report) await setTabVerdict(sender.tab.id, url, report);
+      return { report, listMatch: match, error, state: S.state };
+    }
+    case "warning:proceed": {
+      const url = String(msg.url || "");
+      if (!LL.isWebUrl(url) || !sender.tab) return { error: { code: "bad_url" } };
+      const host = LL.hostOf(url);
+      if (msg.trust) {
+        const { trusted } = await config();
+        if (validDomain(host) && !trusted.includes(host)) trusted.push(host);
+        await local.set({ trusted });
+        await syncTrustedRule();
+      }
+      await allowOnceInTab(sender.tab.id, host);
+      await ext.tabs.update(sender.tab.id, { url });
+      return { ok: true };
+    }
+    case "warning:back": {
+      // history.back() only when this tab showed a web page before the warning; otherwise (a link
+      // opened in a new tab) there is nothing to go back to, so the tab is closed.
+      if (!sender.tab) return { error: { code: "no_tab" } };
+      const key = "web:" + sender.tab.id;
+      const prev = (await session.get({ [key]: null }))[key];
+      if (prev) return { action: "back" };
+      await ext.tabs.remove(sender.tab.id);
+      return { action: "closed" };
+    }
+    case "popup:tab": {
+      const tab = await ext.tabs.get(Number(msg.tabId));
+      const key = "tab:" + tab.id;
+      const v = (await session.get({ [key]: null }))[key];
+      // On the warning page, the page in question is the one it stopped.
+      const { url, stopped } = tabTarget(tab);
+      return { url, stopped, verdict: v && v.url === url ? v : null, status: await statusView() };
+    }
+    case "popup:checkUrl": {
+      const tab = await ext.tabs.get(Number(msg.tabId));
+      const { url } = tabTarget(tab);
+      if (!LL.isWebUrl(url)) return { error: { code: "not_web", message: LL.t("error_not_web") } };
+      try {
+        const report = await checkUrl(url, { useCache: false, offline: Boolean(await listMatch(url)) });
+        await setTabVerdict(tab.id, url, report);
+        return { report };
+      } catch (e) {
+        return { error: { code: e.code || "error", message: e.message } };
+      }
+    }
+    case "popup:analysePage": {
+      const tab = await ext.tabs.get(Number(msg.tabId));
+      if (!LL.isWebUrl(tab.url || "")) return { error: { code: "not_web", message: LL.t("error_not_web") } };
+      let page;
+      try {
+        page = await ext.tabs.sendMessage(tab.id, { type: "content:getHtml", max: MAX_HTML_CHARS }, { frameId: 0 });
+      } catch (_e) {
+        return { error: { code: "no_content_script", message: LL.t("error_reload_page") } };
+      }
+      try {
+        const report = await api("page", { method: "POST", body: { html: page.html, url: page.url || tab.url } });
+        await setTabVerdict(tab.id, tab.url, report);
+        return { report };
+      } catch (e) {
+        return { error: { code: e.code || "error", message: e.message } };
+      }
+    }
+    case "test:contextMenu":
+      // Test hook (headless Chromium cannot open native menus); extension pages only.
+      return onMenuClicked(msg.info || {}, await ext.tabs.get(Number(msg.tabId)));
+    default:
+      return { error: { code: "unknown_message" } };
+  }
+}
+
+ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || typeof msg.type !== "string") return false;
+  const handler = fromExtensionPage(sender) ? onPageMessage : msg.type.startsWith("content:") ? onContentMessage
+    : null;
+  if (!handler || (handler === onContentMessage && !sender.tab)) {
+    sendResponse({ error: { code: "forbidden" } });
+    return false;
+  }
+  handler(msg, sender).then(sendResponse, (e) => sendResponse({ error: { code: "internal", message: String(e) } }));
+  return true;
+});
+
+/* ------------------------------------------------ fallback navigation */
+
+// Only when DNR rules could not be installed. Documented as leaky: the request has already left
+// when onBeforeNavigate fires, so the destination sees one hit before the tab is replaced.
+if (ext.webNavigation) {
+  ext.webNavigation.onBeforeNavigate.addListener(async (d) => {
+    if (d.frameId !== 0 || S.ruleMode !== "fallback" || !LL.isWebUrl(d.url)) return;
+    const cfg = await config();
+    if (isTrusted(d.url, cfg.trusted)) return;
+    if (await listMatch(d.url)) await openWarning(d.tabId, d.url, null, false);
+  });
+}
+
+// Remember whether a tab has shown a web page (for the warning page's "Back").
+if (ext.webNavigation) {
+  ext.webNavigation.onCommitted.addListener((d) => {
+    if (d.frameId === 0 && LL.isWebUrl(d.url)) session.set({ ["web:" + d.tabId]: true });
+  });
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+async function startup() {
+  await ready;
+  createMenus();
+  await paintBadge();
+  await syncTrustedRule();
+  if (await health(false)) await syncRules(false);
+  ext.alarms.create("ll-tick", { periodInMinutes: 0.5 });
+}
+
+ext.runtime.onInstalled.addListener(async (details) => {
+  await startup();
+  // Firefox asks for host permissions separately: without them nothing works, so say so at once.
+  if (details.reason === "install" && ext.permissions && ext.permissions.contains) {
+    const has = await ext.permissions.contains({ origins: ["http://127.0.0.1/*", "<all_urls>"] });
+    if (!has) ext.runtime.openOptionsPage();
+  }
+});
+ext.runtime.onStartup.addListener(() => startup());
+
+ext.alarms.onAlarm.addListener(async (a) => {
+  if (a.name !== "ll-tick") return;
+  await ready;
+  if (S.state !== "ok") {
+    // Gentle retry: api() itself lets at most one attempt through per RETRY_MS.
+    if (await health(false)) await syncRules(false);
+  } else if (Date.now() - S.rulesAt > RULES_EVERY_MS) {
+    await syncRules(false);
+  }
+});
+
+if (ext.contextMenus) {
+  ext.contextMenus.onClicked.addListener((info, tab) => {
+    onMenuClicked(info, tab);
+  });
+}
+
+ext.tabs.onRemoved.addListener((tabId) => {
+  session.remove(["tab:" + tabId, "web:" + tabId]);
+});
+
+ext.storage.onChanged.addListener(async (changes, area) => {
+  if (area === "local" && changes.uiLang) {
+    await LL.init();
+    createMenus();
+    await paintBadge();
+  }
+});
+
+/** Back to a just-paired state (tests share one browser profile between cases). */
+async function resetForTests() {
+  await local.set({ checkEveryLink: false, trusted: [], uiLang: "zh" });
+  await LL.init();
+  await syncTrustedRule();
+  if (DNR && DNR.getSessionRules) {
+    const sr = await DNR.getSessionRules();
+    await DNR.updateSessionRules({ removeRuleIds: sr.map((r) => r.id) });
+  }
+  const all = await session.get(null);
+  await session.remove(Object.keys(all).filter((k) => k === "llReports" || k.startsWith("tab:")));
+  await paintBadge();
+  return statusView();
+}
+
+// For tests and debugging from the worker console: pure helpers and the menu handler.
+self.LLTest = { buildListRules, ruleBudget, onMenuClicked, syncRules, health, statusView, resetForTests,
+  state: () => S, setRuleMode: (m) => setState({ ruleMode: m }) };
