@@ -85,6 +85,8 @@ class Reason:
     """Contribution to the 0–100 score (see ``scanner.verdict``)."""
     source: str = ""
     """Where it was seen: ``text``, ``url``, ``hop:2``, ``page``, ``list:<name>``…"""
+    category: str = ""
+    """The lure category the reason names (``part_time``, ``free_gift``…), for the UI chip."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the reason."""
@@ -95,6 +97,7 @@ class Reason:
             "message": self.message.to_dict(),
             "weight": self.weight,
             "source": self.source,
+            "category": self.category,
         }
 
 

@@ -80,6 +80,7 @@ def make(
         evidence=evidence,
         weight=spec.weight if weight is None else weight,
         source=source,
+        category=spec.category,
     )
 
 

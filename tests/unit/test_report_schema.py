@@ -35,7 +35,7 @@ REPORT_KEYS = {
     "links",
     "offline",
 }
-REASON_KEYS = {"code", "severity", "evidence", "message", "weight", "source"}
+REASON_KEYS = {"code", "severity", "evidence", "message", "weight", "source", "category"}
 LINK_KEYS = {
     "url",
     "original",
