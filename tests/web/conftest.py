@@ -1,0 +1,71 @@
+"""Fixtures for the web tests: the app over a fake scanner, a client, a live waitress server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from websupport import BASE, PORT, FakeScanner, Live
+
+import web
+from scanner.settings import Settings
+from web.serve import make_server, run_until
+from web.token import ensure_token
+
+
+@pytest.fixture
+def web_settings(settings: Settings) -> Settings:
+    """Settings for the web tests: offline, a generous rate limit, short request timeout."""
+    return settings.replace(offline=True, rate_limit_per_minute=10_000, request_timeout=5.0, port=PORT)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeScanner]:
+    f = FakeScanner()
+    yield f
+    f.release.set()  # never leave a worker thread sleeping past the test
+
+
+@pytest.fixture
+def app(web_settings: Settings, fake: FakeScanner) -> Flask:
+    return web.create_app(web_settings, scanner=fake)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def token(web_settings: Settings) -> str:
+    return ensure_token(web_settings)
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    """Headers of a well-behaved API client (the extension's service worker)."""
+    return {"Host": f"127.0.0.1:{PORT}", "X-LureLens-Token": token}
+
+
+@pytest.fixture
+def page_client(client: FlaskClient) -> FlaskClient:
+    """A client that has loaded the home page (so it holds a session with a CSRF token)."""
+    client.get("/", base_url=BASE)
+    return client
+
+
+@pytest.fixture
+def live(web_settings: Settings, fake: FakeScanner) -> Iterator[Live]:
+    server = make_server(web_settings, scanner=fake, port=0)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
+    thread.start()
+    try:
+        yield Live(server, int(server.effective_port), ensure_token(web_settings), web_settings, fake)
+    finally:
+        fake.release.set()
+        stop.set()
+        thread.join(timeout=10)

@@ -1,0 +1,80 @@
+"""``lurelens serve`` and ``lurelens token``: subcommands the main CLI adds lazily.
+
+``scanner/cli.py`` calls :func:`add_parsers` only when it builds its parser, so ``import scanner``
+never imports Flask. ``python -m web`` runs the same commands on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from scanner.errors import ScannerError
+from scanner.settings import Settings
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add ``serve`` and ``token`` to an argparse subparsers object."""
+    p = subparsers.add_parser("serve", help="Run the local web page and API (http://127.0.0.1:8765/).")
+    p.add_argument("--port", type=int, default=None, help="port (default: settings.port, 8765)")
+    p.add_argument("--host", default=None, help="address to bind (default 127.0.0.1; loopback only)")
+    p.add_argument("--allow-public-bind", "--i-know-this-exposes-the-service", dest="allow_public_bind",
+                   action="store_true", default=None,
+                   help="allow a non-loopback --host (exposes the service to the network)")
+    p.add_argument("--threads", type=int, default=None, help="worker threads (default 32)")
+    p.set_defaults(handler=run_serve, command="serve")
+    t = subparsers.add_parser("token", help="Print the API access key for the browser extension.")
+    t.add_argument("--rotate", action="store_true",
+                   help="replace the key with a new one (the old one stops working)")
+    t.set_defaults(handler=run_token, command="token")
+
+
+def _apply(args: argparse.Namespace, settings: Settings) -> Settings:
+    changes = {k: getattr(args, k, None) for k in ("port", "host", "allow_public_bind", "threads")}
+    # A store_true flag left off means "not given", not "force off" (keep the TOML/env value).
+    changes = {k: v for k, v in changes.items() if v is not None and v is not False}
+    return settings.replace(**changes) if changes else settings
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """``lurelens serve``: 0 after a clean stop, 2 when the bind is refused or fails."""
+    from .serve import serve
+
+    try:
+        settings = _apply(args, settings)
+        return serve(settings)
+    except ScannerError as e:
+        print(f"lurelens serve: {e.message}", file=sys.stderr)
+        return 2
+    except OSError as e:  # port in use, permission denied
+        print(f"lurelens serve: cannot listen: {e.strerror or e}", file=sys.stderr)
+        return 2
+
+
+def run_token(args: argparse.Namespace, settings: Settings) -> int:
+    """``lurelens token [--rotate]``: print the token alone on stdout."""
+    from .token import ensure_token, rotate_token
+
+    try:
+        token = rotate_token(settings) if args.rotate else ensure_token(settings)
+    except ScannerError as e:
+        print(f"lurelens token: {e.message}", file=sys.stderr)
+        return 3
+    print(token)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Standalone entry (``python -m web serve|token``)."""
+    parser = argparse.ArgumentParser(prog="python -m web")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.load()
+    except ScannerError as e:
+        print(f"lurelens: {e.message}", file=sys.stderr)
+        return 3
+    code: int = args.handler(args, settings)
+    return code

@@ -1,0 +1,245 @@
+"""UI strings in zh-CN and en, and the choice between them.
+
+The language comes from, in order: a ``lang`` cookie set by the switch on every page, then
+``Accept-Language``, then ``settings.lang`` (``auto`` → Chinese, the product's first audience).
+Report text (reasons, advice, summaries) comes from the report's own :class:`Message` objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("zh", "en")
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+
+STRINGS: dict[str, tuple[str, str]] = {
+    # key: (en, zh)
+    "app_name": ("LureLens", "LureLens 识诱镜"),
+    "tagline": ("Check a link or a QR code before you open it.", "打开链接或扫码之前，先查一查。"),
+    "skip": ("Skip to content", "跳到正文"),
+    "nav_home": ("Check", "检查"),
+    "nav_lists": ("Lists", "名单"),
+    "nav_pair": ("Connect extension", "连接浏览器扩展"),
+    "switch_lang": ("中文", "English"),
+    "photo_heading": ("A photo or screenshot of a QR code", "二维码照片或截图"),
+    "photo_label": ("Choose a photo or screenshot", "选择照片或截图"),
+    "photo_hint": ("Drop an image here, or paste one (Ctrl+V). Nothing leaves this computer "
+                   "except the link checks.",
+                   "可把图片拖到这里，或直接粘贴（Ctrl+V）。除检查链接外，不会上传任何内容。"),
+    "camera_label": ("Take a photo with the camera", "用相机拍照"),
+    "photo_submit": ("Scan the photo", "识别并检查"),
+    "text_heading": ("A link or a whole message", "链接或整段消息"),
+    "text_label": ("Paste the link or the message you received", "粘贴收到的链接或消息"),
+    "text_submit": ("Check", "检查"),
+    "offline_label": ("Do not open the links (offline check only)", "不打开链接（仅离线检查）"),
+    "result_title": ("Result", "检查结果"),
+    "level_danger": ("Dangerous: do not open it", "高风险：不要打开"),
+    "level_caution": ("Suspicious: be careful", "可疑：请谨慎"),
+    "level_safe": ("No problems found", "未发现问题"),
+    "level_unknown": ("Could not be judged", "无法判断"),
+    "score": ("Risk score", "风险分"),
+    "reasons": ("Why", "原因"),
+    "no_reasons": ("No warning signs were found. That does not prove a link is safe.",
+                   "没有发现警示迹象。但这并不证明链接一定安全。"),
+    "evidence": ("Evidence", "依据"),
+    "pii_heading": ("Personal data this page asks for", "该页面索取的个人信息"),
+    "advice": ("What to do", "建议"),
+    "links_heading": ("Links checked", "已检查的链接"),
+    "final_url": ("Where it really goes", "实际去往"),
+    "link_as_written": ("The link", "链接"),
+    "domain": ("Registrable domain", "注册域名"),
+    "idn": ("Internationalised name", "国际化域名"),
+    "punycode": ("Punycode", "Punycode 编码"),
+    "copy": ("Copy the address", "复制地址"),
+    "copied": ("Copied", "已复制"),
+    "not_link_note": ("Shown as text on purpose, so it cannot be opened by accident.",
+                      "特意显示为文字，以免误点打开。"),
+    "original": ("As written", "原文"),
+    "chain": ("Redirect chain", "跳转链"),
+    "chain_summary": ("Show the redirect chain ({n} steps)", "展开跳转链（{n} 步）"),
+    "hop_n": ("#", "序号"),
+    "hop_kind": ("How", "方式"),
+    "hop_status": ("Status", "状态码"),
+    "hop_host": ("Host", "主机"),
+    "hop_ip": ("IP address", "IP 地址"),
+    "stop_reason": ("Why it stopped", "停止原因"),
+    "page_title": ("Page title", "页面标题"),
+    "not_expanded": ("The link was not opened (offline check).", "未打开链接（离线检查）。"),
+    "payloads_heading": ("What the QR code contains", "二维码内容"),
+    "payload_kind": ("Type", "类型"),
+    "payload_text": ("Content", "内容"),
+    "payload_fields": ("Details", "详细信息"),
+    "check_another": ("Check something else", "检查其他内容"),
+    "offline_note": ("Offline check: links were judged as written, without opening them.",
+                     "离线检查：只按原文判断，未打开链接。"),
+    "go_title": ("LureLens stopped this page", "LureLens 拦下了这个网页"),
+    "go_intro": ("You were about to open:", "你正要打开："),
+    "go_back": ("Back to safety", "返回安全页面"),
+    "go_more": ("I understand the risk", "我了解风险"),
+    "go_open": ("Open anyway", "仍然打开"),
+    "go_full_check": ("Open the link in a safe way and check where it leads",
+                      "安全地展开链接，查看它最终去往哪里"),
+    "go_bad_url": ("This address cannot be opened.", "这个地址无法打开。"),
+    "lists_title": ("Blocklists and allowlist", "拦截名单与信任名单"),
+    "lists_status": ("Status", "状态"),
+    "lists_update": ("Update the lists now", "立即更新名单"),
+    "list_category": ("Category", "类别"),
+    "list_origin": ("Source", "来源"),
+    "list_entries": ("Entries", "条目数"),
+    "list_updated": ("Updated", "更新日期"),
+    "list_error": ("Last error", "最近错误"),
+    "lists_user": ("Your own lists", "自定义名单"),
+    "lists_add": ("Add a list", "添加名单"),
+    "lists_source": ("File path or https:// address of the list", "名单文件路径或 https:// 地址"),
+    "lists_name": ("Name (optional)", "名称（可选）"),
+    "lists_remove": ("Remove", "删除"),
+    "allow_title": ("Domains you trust", "你信任的域名"),
+    "allow_domain": ("Domain to trust (for example example.com)", "要信任的域名（如 example.com）"),
+    "allow_add": ("Trust this domain", "信任此域名"),
+    "allow_remove": ("Stop trusting", "取消信任"),
+    "undo": ("Undo", "撤销"),
+    "removed": ("Removed {x}.", "已删除 {x}。"),
+    "added": ("Added {x}.", "已添加 {x}。"),
+    "updated": ("Lists updated.", "名单已更新。"),
+    "lists_unavailable": ("The list manager is not available in this build.", "此版本没有名单管理功能。"),
+    "none": ("None", "无"),
+    "name": ("Name", "名称"),
+    "value": ("Value", "值"),
+    "pair_title": ("Connect the browser extension", "连接浏览器扩展"),
+    "pair_intro": ("The LureLens browser extension needs this computer's access key. Show it, then paste "
+                   "it into the extension's options page. Keep it private: anyone with it can use "
+                   "this service.",
+                   "LureLens 浏览器扩展需要本机的访问密钥。点击显示后，粘贴到扩展的设置页。"
+                   "请勿泄露：拿到它的人都能使用本服务。"),
+    "pair_show": ("Show the access key", "显示访问密钥"),
+    "pair_token": ("Access key", "访问密钥"),
+    "pair_copy": ("Copy the key", "复制密钥"),
+    "pair_rotate_hint": ("To replace the key, run: lurelens token --rotate",
+                         "如需更换密钥，请运行：lurelens token --rotate"),
+    "error_title": ("Something went wrong", "出错了"),
+    "error_back": ("Back to the start", "返回首页"),
+    "noscript": ("Works without JavaScript; with it you can also drop or paste an image.",
+                 "无需 JavaScript 也能使用；启用后还可拖放或粘贴图片。"),
+    "footer": ("Runs on this computer. Links are opened by LureLens, not by your browser.",
+               "在本机运行。链接由 LureLens 代为打开，而不是你的浏览器。"),
+}
+
+LEVEL_ICON = {"danger": "✖", "caution": "⚠", "safe": "✓", "unknown": "?"}  # glyphs common fonts have
+
+SEVERITY = {
+    "high": ("High", "高"), "medium": ("Medium", "中"), "low": ("Low", "低"), "info": ("Info", "提示"),
+}
+
+PII = {
+    "id_card": ("ID card number", "身份证号"),
+    "phone": ("Phone number", "手机号"),
+    "sms_code": ("SMS verification code", "短信验证码"),
+    "bank_card": ("Bank card number", "银行卡号"),
+    "face": ("Face scan", "人脸识别"),
+    "address": ("Home address", "住址"),
+    "password": ("Password", "密码"),
+    "real_name": ("Real name", "真实姓名"),
+}
+
+PAYLOAD_KIND = {
+    "url": ("Web link", "网址"),
+    "text": ("Text", "文字"),
+    "text_with_url": ("Text with a link", "含链接的文字"),
+    "wechat": ("WeChat link", "微信链接"),
+    "wechat_pay": ("WeChat Pay", "微信支付"),
+    "alipay": ("Alipay", "支付宝"),
+    "app_link": ("App link", "应用链接"),
+    "app_token": ("App share code", "应用口令"),
+    "wifi": ("Wi-Fi network", "Wi-Fi 网络"),
+    "phone": ("Phone number", "电话号码"),
+    "sms": ("Text message", "短信"),
+    "email": ("E-mail", "电子邮件"),
+    "contact": ("Contact card", "联系人名片"),
+    "geo": ("Location", "地理位置"),
+    "intent": ("Android app intent", "安卓应用调用"),
+    "itms_services": ("iOS app install", "iOS 应用安装"),
+    "otp": ("One-time password setup", "动态口令设置"),
+    "crypto_payment": ("Cryptocurrency payment", "加密货币支付"),
+    "data_uri": ("Embedded data", "内嵌数据"),
+    "javascript": ("Script", "脚本"),
+    "blocked_scheme": ("Blocked link type", "被禁止的链接类型"),
+    "binary": ("Binary data", "二进制数据"),
+}
+
+STOP_REASON = {
+    "final": ("Reached the final page", "已到达最终页面"),
+    "not_expanded": ("Not opened (offline check)", "未打开（离线检查）"),
+    "max_hops": ("Too many redirects", "跳转次数过多"),
+    "loop": ("Redirect loop", "循环跳转"),
+    "blocked_address": ("Stopped: points into a private network", "已拦截：指向内网地址"),
+    "blocked_port": ("Stopped: unusual port", "已拦截：非常规端口"),
+    "blocked_scheme": ("Stopped: not a web link", "已拦截：不是网页链接"),
+    "non_http_target": ("Leads to an app or another kind of link", "跳向应用或其他类型的链接"),
+    "timeout": ("The site did not answer in time", "网站响应超时"),
+    "too_large": ("The page was too large", "页面过大"),
+    "tls_error": ("Secure connection failed", "安全连接失败"),
+    "dns_error": ("The site name does not exist", "域名无法解析"),
+    "protocol_error": ("The site answered incorrectly", "网站响应异常"),
+    "connect_error": ("Could not connect", "无法连接"),
+    "invalid_url": ("Not a valid address", "不是有效的网址"),
+}
+
+HOP_KIND = {
+    "start": ("Start", "起点"), "http": ("HTTP redirect", "HTTP 跳转"),
+    "refresh_header": ("Refresh header", "Refresh 头跳转"), "meta": ("Meta refresh", "Meta 刷新跳转"),
+    "js_static": ("Script redirect", "脚本跳转"), "wrapper": ("Link wrapper", "链接包装"),
+    "non_http_target": ("Non-web target", "非网页目标"),
+}
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The ``lang`` half of an (en, zh) pair.
+
+    >>> pick(("Yes", "是"), "zh"), pick(("Yes", "是"), "en")
+    ('是', 'Yes')
+    """
+    return pair[1] if lang == "zh" else pair[0]
+
+
+def t(key: str, lang: str, **params: object) -> str:
+    """The UI string ``key`` in ``lang``, formatted with ``params``."""
+    text = pick(STRINGS[key], lang)
+    return text.format(**params) if params else text
+
+
+def label(table: Mapping[str, tuple[str, str]], key: str, lang: str) -> str:
+    """A label from one of the tables above, or the key itself when unknown."""
+    pair = table.get(key)
+    return pick(pair, lang) if pair else key
+
+
+def negotiate(cookie: str | None, accept_language: str | None, default: str = "zh") -> str:
+    """Choose ``zh`` or ``en``.
+
+    >>> negotiate(None, "en-US,en;q=0.9")
+    'en'
+    >>> negotiate(None, "en;q=0.5, zh-CN;q=0.9")
+    'zh'
+    >>> negotiate("en", "zh-CN")
+    'en'
+    >>> negotiate(None, None)
+    'zh'
+    """
+    if cookie in LANGS:
+        return cookie
+    best: tuple[float, str] | None = None
+    for part in (accept_language or "")[:512].split(","):
+        bits = part.strip().split(";")
+        tag = bits[0].strip().lower()
+        q = 1.0
+        for b in bits[1:]:
+            b = b.strip()
+            if b.startswith("q="):
+                try:
+                    q = float(b[2:])
+                except ValueError:
+                    q = 0.0
+        lang = "zh" if tag.startswith("zh") else "en" if tag.startswith("en") else None
+        if lang and q > 0 and (best is None or q > best[0]):
+            best = (q, lang)
+    return best[1] if best else default

@@ -1,0 +1,121 @@
+"""Run the app on waitress, bound to loopback, with the token in place before the socket listens."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import IO, Any
+
+from scanner.errors import ConfigError
+from scanner.settings import Settings
+
+from . import UPLOAD_SLACK, create_app, set_port, state
+from .token import ensure_token
+
+log = logging.getLogger("lurelens.web")
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0"), is_loopback("192.168.1.2")
+    (True, True, False, False)
+    """
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, allow_public: bool) -> None:
+    """Refuse a non-loopback bind unless the user insisted with the explicit flag."""
+    if not is_loopback(host) and not allow_public:
+        raise ConfigError(
+            f"refusing to listen on {host}: that exposes LureLens to other machines. Use 127.0.0.1, "
+            "or pass --allow-public-bind (--i-know-this-exposes-the-service) if you really mean it")
+
+
+def make_server(settings: Settings, app: Any = None, *, scanner: Any = None, port: int | None = None) -> Any:
+    """A waitress server for ``settings`` (not yet serving); the token exists when this returns.
+
+    ``port=0`` binds an ephemeral port (tests); the app is then told the real one.
+    """
+    from waitress.server import create_server
+
+    check_bind(settings.host, settings.allow_public_bind)
+    ensure_token(settings)  # before the socket exists: a client never sees a service without a token
+    app = app or create_app(settings, scanner)
+    server = create_server(
+        app,
+        host="127.0.0.1" if settings.host.lower() == "localhost" else settings.host,
+        port=settings.port if port is None else port,
+        threads=settings.threads,
+        # waitress stops reading a (chunked) body past this and answers 413 itself.
+        max_request_body_size=max(settings.max_image_bytes * 4 // 3, settings.max_image_bytes) + UPLOAD_SLACK,
+        ident="LureLens",  # the Server header, without versions
+        channel_timeout=max(30, int(settings.request_timeout) + 5),
+        connection_limit=max(100, settings.threads * 4),
+        clear_untrusted_proxy_headers=True,
+    )
+    server.lurelens_app = app  # waitress may wrap the app (proxy-header middleware): keep ours
+    set_port(app, int(server.effective_port))
+    st = state(app)
+    st.bind_host = settings.host
+    return server
+
+
+def run_until(server: Any, stop: threading.Event, poll: float = 0.2) -> None:
+    """Run waitress's loop until ``stop`` is set, then close the server cleanly (tests and signals)."""
+    from waitress import wasyncore
+
+    try:
+        while not stop.is_set() and server._map:
+            wasyncore.loop(timeout=poll, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+        # Close any open client channels too, so nothing is left in the map.
+        for channel in list(server._map.values()):
+            try:
+                channel.close()
+            except OSError:
+                pass
+        state(server.lurelens_app).pool.shutdown(wait=False, cancel_futures=True)
+
+
+def serve(settings: Settings, *, out: IO[str] | None = None,
+          on_ready: Callable[[Any], None] | None = None) -> int:
+    """Serve until interrupted; prints the URL to open. Returns an exit status."""
+    out = out or sys.stdout
+    server = make_server(settings)
+    app = server.lurelens_app
+    # Build the scanner (and load the lists) now, so the first request is not slow.
+    try:
+        _ = state(app).scanner
+    except Exception as e:  # the pages will report it per request
+        log.warning("scanner not ready at start: %s", type(e).__name__)
+    port = server.effective_port
+    url = f"http://127.0.0.1:{port}/"
+    print(f"LureLens is running at {url}  (Ctrl-C to stop)", file=out, flush=True)
+    if not is_loopback(settings.host):
+        print(f"WARNING: listening on {settings.host}: other machines can reach this service.",
+              file=out, flush=True)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: Any) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+    if on_ready:
+        on_ready(server)
+    run_until(server, stop)
+    print("LureLens stopped.", file=out, flush=True)
+    return 0
