@@ -82,8 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the local web service and API")
     p.add_argument("--port", type=int, help="port (default 8765)")
     p.add_argument("--host", help="interface (default 127.0.0.1)")
+    p.add_argument("--threads", type=int, help="worker threads (default 32)")
     p.add_argument(
         "--allow-public-bind",
+        "--i-know-this-exposes-the-service",
+        dest="allow_public_bind",
         action="store_true",
         help="allow a non-loopback address (exposes the service to your network)",
     )
@@ -234,7 +237,7 @@ def _cmd_page(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
 def _cmd_serve(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     from web.cli import run_serve
 
-    overrides: dict[str, Any] = {"port": args.port, "host": args.host}
+    overrides: dict[str, Any] = {"port": args.port, "host": args.host, "threads": args.threads}
     if args.allow_public_bind:
         overrides["allow_public_bind"] = True
     return int(run_serve(args, _settings(args, **overrides)))
