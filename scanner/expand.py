@@ -401,18 +401,18 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
 
 
 def _title(html: str) -> str:
-    from selectolax.lexbor import LexborHTMLParser
+    from .htmltree import parse_html
 
-    node = LexborHTMLParser(html).css_first("title")
+    node = parse_html(html).css_first("title")
     if node is None:
         return ""
     return " ".join((node.text() or "").split())[:300]
 
 
 def _visible_text(html: str) -> str:
-    from selectolax.lexbor import LexborHTMLParser
+    from .htmltree import parse_html
 
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     for node in tree.css("script, style, noscript, template"):
         node.decompose()
     body = tree.body

@@ -153,6 +153,8 @@ def load_frames(data: bytes, settings: Settings | None = None) -> list[Gray]:
 
 
 def _decode_frames(data: bytes, fmt: str, settings: Settings) -> list[Gray]:
+    from PIL import Image
+
     im = _open(data, fmt)
     try:
         check_size(*im.size, settings)
@@ -163,6 +165,12 @@ def _decode_frames(data: bytes, fmt: str, settings: Settings) -> list[Gray]:
                 try:
                     im.seek(index)
                 except (EOFError, OSError, ValueError):
+                    break
+                except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+                    break  # a later frame larger than allowed: keep the frames already read
+                try:
+                    check_size(*im.size, settings)
+                except ImageTooLarge:
                     break
             frames.append(_to_gray(im, settings))
         if not frames:  # pragma: no cover - a readable file always yields frame 0

@@ -79,6 +79,7 @@ def validate_text(text: object, settings: Settings) -> str:
         text = decode_text_bytes(bytes(text))
     if not isinstance(text, str):
         raise NotText("input must be text")
+    text = scrub_surrogates(text)
     if len(text.encode("utf-8", "surrogatepass")) > settings.max_input_bytes:
         raise InputTooLarge(
             f"input is over the {settings.max_input_bytes // 1024} KiB limit: paste only the message or link"
@@ -89,6 +90,14 @@ def validate_text(text: object, settings: Settings) -> str:
     if not stripped:
         raise EmptyInput("nothing to check: paste a link or a whole message")
     return stripped
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_surrogates(text: str) -> str:
+    """Lone UTF-16 surrogates (legal in JSON, not in UTF-8) become U+FFFD: nothing downstream chokes."""
+    return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
 def decode_text_bytes(data: bytes) -> str:
@@ -216,8 +225,9 @@ class Scanner:
         """Judge a landing page's HTML as served from ``url`` (the extension sends rendered pages)."""
         from .heuristics.page import analyze_html
 
-        if not isinstance(html, str):
-            raise NotText("page HTML must be text")
+        if not isinstance(html, str) or not isinstance(url, str):
+            raise NotText("page HTML and URL must be text")
+        html, url = scrub_surrogates(html), scrub_surrogates(url)
         cap = max(self.settings.max_body_bytes, 2 * 1024 * 1024)
         if len(html) > cap:
             html = html[:cap]

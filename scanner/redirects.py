@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -67,7 +69,8 @@ def parse_refresh(content: str) -> tuple[int, str] | None:
             return None
         delay = 0
     else:
-        delay = int(digits)
+        # Any delay past a day is "never" in practice; int() of thousands of digits would raise.
+        delay = int(digits) if len(digits) <= 9 else 999_999_999
     while pos < n and (s[pos] == "." or (s[pos].isascii() and s[pos].isdigit())):
         pos += 1
     if pos >= n:
@@ -226,37 +229,67 @@ def _scripts(tree: LexborHTMLParser) -> list[str]:
     return out
 
 
+class _Lexer:
+    """A rough JS lexer that answers "is ``pos`` inside a string or comment, and inside which braces?".
+
+    Queries usually come in increasing order, so it resumes where the last one stopped: one pass per
+    script instead of one per candidate (a crafted page with thousands of candidates stays linear).
+    """
+
+    __slots__ = ("code", "i", "stack", "pos")
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.i = 0
+        self.stack: list[int] = []
+        self.pos = 0
+
+    def at(self, pos: int) -> tuple[bool, list[int]]:
+        code = self.code
+        if pos < self.pos:
+            self.i, self.stack = 0, []
+        self.pos = pos
+        i, n, stack = self.i, min(pos, len(code)), self.stack
+        try:
+            while i < n:
+                ch = code[i]
+                if ch in "'\"`":
+                    j = i + 1
+                    while j < len(code) and code[j] != ch:
+                        if code[j] == "\\":
+                            j += 1
+                        elif code[j] == "\n" and ch != "`":
+                            break
+                        j += 1
+                    if j >= pos:
+                        return True, list(stack)
+                    i = j + 1
+                    continue
+                if code.startswith("//", i) or code.startswith("/*", i):
+                    end = code.find("\n", i) if code[i + 1] == "/" else code.find("*/", i + 2) + 1
+                    end = len(code) if end <= 0 else end
+                    if end >= pos:
+                        return True, list(stack)
+                    i = end + 1
+                    continue
+                if ch == "{":
+                    stack.append(i)
+                elif ch == "}" and stack:
+                    stack.pop()
+                i += 1
+            return False, list(stack)
+        finally:
+            self.i = i
+
+
+@lru_cache(maxsize=16)
+def _lexer(code: str) -> _Lexer:
+    return _Lexer(code)
+
+
 def _enclosing(code: str, pos: int) -> tuple[bool, list[int]]:
     """``(inside a string or comment, positions of the open braces around pos)``: a rough JS lexer."""
-    i, n = 0, min(pos, len(code))
-    stack: list[int] = []
-    while i < n:
-        ch = code[i]
-        if ch in "'\"`":
-            j = i + 1
-            while j < len(code) and code[j] != ch:
-                if code[j] == "\\":
-                    j += 1
-                elif code[j] == "\n" and ch != "`":
-                    break
-                j += 1
-            if j >= pos:
-                return True, stack
-            i = j + 1
-            continue
-        if code.startswith("//", i) or code.startswith("/*", i):
-            end = code.find("\n", i) if code[i + 1] == "/" else code.find("*/", i + 2) + 1
-            end = len(code) if end <= 0 else end
-            if end >= pos:
-                return True, stack
-            i = end + 1
-            continue
-        if ch == "{":
-            stack.append(i)
-        elif ch == "}" and stack:
-            stack.pop()
-        i += 1
-    return False, stack
+    return _lexer(code).at(pos)
 
 
 _RE_FUNC_HEAD = re.compile(
@@ -288,6 +321,11 @@ def _runs_on_load(code: str, pos: int) -> bool:
     return True
 
 
+# A real page has a handful of redirect candidates; a crafted one has thousands. Read the first few.
+_MAX_CANDIDATES = 64
+_MAX_TIMERS = 16
+
+
 def _scan_js(code: str, depth: int = 0) -> tuple[list[PageRedirect], list[str]]:
     found: list[tuple[int, PageRedirect]] = []
     dynamic: list[str] = []
@@ -302,15 +340,15 @@ def _scan_js(code: str, depth: int = 0) -> tuple[list[PageRedirect], list[str]]:
         label = how if mode == "literal" else f"{how} ({mode})"
         found.append((pos, PageRedirect("js_static", target.strip(), obfuscated=obf, how=label)))
 
-    for m in _RE_ASSIGN.finditer(code):
+    for m in itertools.islice(_RE_ASSIGN.finditer(code), _MAX_CANDIDATES):
         rhs = m.group("rhs") if m.group("rhs") is not None else m.group("rhs2")
         add(m.start(), rhs or "", "location")
-    for m in _RE_CALL.finditer(code):
+    for m in itertools.islice(_RE_CALL.finditer(code), _MAX_CANDIDATES):
         add(m.start(), m.group("arg"), f"location.{m.group('fn')}")
-    for m in _RE_OPEN_SELF.finditer(code):
+    for m in itertools.islice(_RE_OPEN_SELF.finditer(code), _MAX_CANDIDATES):
         add(m.start(), m.group("arg"), "window.open")
     if depth < 2:
-        for m in _RE_TIMEOUT.finditer(code):
+        for m in itertools.islice(_RE_TIMEOUT.finditer(code), _MAX_TIMERS):
             if not _runs_on_load(code, m.start()):
                 continue
             inner, _ = _unquote_js(m.group("code"))
@@ -328,9 +366,9 @@ def find_page_redirects(html: str) -> PageScan:
     >>> s.redirects[0].kind, s.redirects[0].target
     ('js_static', 'http://b.test/x')
     """
-    from selectolax.lexbor import LexborHTMLParser
+    from .htmltree import parse_html
 
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     js: list[PageRedirect] = []
     dynamic: list[str] = []
     scripts = _scripts(tree)
@@ -339,7 +377,8 @@ def find_page_redirects(html: str) -> PageScan:
         js.extend(found)
         dynamic.extend(dyn)
     click = []
-    on_load = [(code, m) for code in scripts for m in _RE_CLICK.finditer(code)
+    on_load = [(code, m) for code in scripts
+               for m in itertools.islice(_RE_CLICK.finditer(code), _MAX_CANDIDATES)
                if _runs_on_load(code, m.start())]
     for _, m in on_load:
         node = tree.css_first(f'a[id="{m.group("id")}"]') if '"' not in m.group("id") else None
@@ -357,7 +396,8 @@ def find_page_redirects(html: str) -> PageScan:
             continue
         metas.append(PageRedirect("meta", parsed[1], delay=parsed[0], how="meta refresh"))
     auto = []
-    if any(_runs_on_load(code, m.start()) for code in scripts for m in _RE_SUBMIT.finditer(code)):
+    if any(_runs_on_load(code, m.start()) for code in scripts
+           for m in itertools.islice(_RE_SUBMIT.finditer(code), _MAX_CANDIDATES)):
         for form in tree.css("form"):
             action = (form.attributes.get("action") or "").strip()
             if action:

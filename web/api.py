@@ -326,7 +326,14 @@ def lists_update() -> Response:
     st = state()
     result = st.run(_lists().update, st.settings)
     _lists_changed()
-    return jsonify(_as_object(result, updated=True))
+    results = result if isinstance(result, list) else []
+    failed = [getattr(r, "name", "?") for r in results if getattr(r, "failed", False)]
+    return jsonify({
+        "updated": any(getattr(r, "status", "") == "updated" for r in results),
+        "failed": failed,
+        "ok": not failed,
+        "results": jsonable(results),
+    })
 
 
 @bp.post("/lists/add")

@@ -259,8 +259,13 @@ def _lists_action(fn_name: str, *args: Any, **kwargs: Any) -> Any:
 def lists_update() -> WResponse:
     """Update the lists now."""
     try:
-        _lists_action("update")
-        flash(i18n.t("updated", g.lang), "ok")
+        results = _lists_action("update")
+        failed = [r for r in (results if isinstance(results, list) else []) if getattr(r, "failed", False)]
+        if failed:
+            for r in failed:  # the previous version of each list was kept: say which and why
+                flash(f"{getattr(r, 'name', '?')}: {getattr(r, 'message', '')}", "error")
+        else:
+            flash(i18n.t("updated", g.lang), "ok")
     except ScannerError as e:
         flash(e.message, "error")
     return redirect(url_for("pages.lists_page"), 303)

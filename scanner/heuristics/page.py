@@ -591,9 +591,9 @@ def _script_fields(scripts: list[str]) -> tuple[list[_Field], bool, bool]:
         for m in list(_S_HTML.finditer(code))[:20]:
             frag = next(g for g in m.groups() if g).replace('\\"', '"').replace("\\'", "'")
             if "<input" in frag or "<select" in frag or "<textarea" in frag:
-                from selectolax.lexbor import LexborHTMLParser
+                from ..htmltree import parse_html
 
-                sub, _cap = _static_fields(LexborHTMLParser(_flatten(frag)))
+                sub, _cap = _static_fields(parse_html(_flatten(frag)))
                 out.extend(sub)
     return out, camera, telegram
 
@@ -740,10 +740,10 @@ def _flatten(html: str) -> str:
 
 def analyze_html(html: str, url: str) -> PageFindings:
     """Everything the page itself shows (see the module docstring). Never raises on bad HTML."""
-    from selectolax.lexbor import LexborHTMLParser
+    from ..htmltree import parse_html
 
     html = _flatten((html or "")[:MAX_HTML])
-    tree = LexborHTMLParser(html)
+    tree = parse_html(html)
     host = _host_of(url)
     reg = _registrable(host)
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -764,7 +764,7 @@ def analyze_html(html: str, url: str) -> PageFindings:
     ]
     static, capture = _static_fields(tree)
     for markup in templates[:50]:
-        sub, cap = _static_fields(LexborHTMLParser(_flatten(markup[:MAX_SCRIPT])))
+        sub, cap = _static_fields(parse_html(_flatten(markup[:MAX_SCRIPT])))
         static += sub
         capture = capture or cap
     dynamic, camera, telegram = _script_fields(scripts + templates)

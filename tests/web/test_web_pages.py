@@ -13,6 +13,7 @@ from websupport import BASE, PORT, FakeScanner, csrf_of, fake_report
 
 import web
 from scanner.errors import InputError, ListError
+from scanner.lists.update import UpdateResult
 from scanner.models import Level, Message, Payload, PayloadKind, Report
 from scanner.settings import Settings
 
@@ -240,9 +241,9 @@ class FakeLists:
 
         return Store
 
-    def update(self, settings: Settings, progress: Any = None) -> dict[str, Any]:
+    def update(self, settings: Settings, progress: Any = None) -> list[UpdateResult]:
         self.calls.append(("update", None))
-        return {"updated": ["bundled"], "failed": []}
+        return [UpdateResult("bundled", "updated", entries=10), UpdateResult("feed", "failed", message="500")]
 
     def add_list(
         self,
@@ -288,7 +289,9 @@ def lists(app: Flask) -> FakeLists:
 
 def test_lists_api(client: FlaskClient, auth: dict[str, str], lists: FakeLists) -> None:
     assert client.get("/api/v1/lists", headers=auth).get_json()[0]["entries"] == 12345
-    assert client.post("/api/v1/lists/update", json={}, headers=auth).get_json()["updated"] == ["bundled"]
+    body = client.post("/api/v1/lists/update", json={}, headers=auth).get_json()
+    assert (body["updated"], body["failed"], body["ok"]) == (True, ["feed"], False)
+    assert [r["status"] for r in body["results"]] == ["updated", "failed"]
     r = client.post(
         "/api/v1/lists/add", json={"source": "/tmp/l.txt", "name": "x", "format": "hosts"}, headers=auth
     )
