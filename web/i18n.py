@@ -56,7 +56,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "特意显示为文字，以免误点打开。"),
     "original": ("As written", "原文"),
     "chain": ("Redirect chain", "跳转链"),
-    "chain_summary": ("Show the redirect chain ({n} steps)", "展开跳转链（{n} 步）"),
+    "chain_summary": ("Show the redirect chain (hops: {n})", "展开跳转链（{n} 步）"),
     "hop_n": ("#", "序号"),
     "hop_kind": ("How", "方式"),
     "hop_status": ("Status", "状态码"),
