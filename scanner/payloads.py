@@ -224,6 +224,8 @@ def _is_binary(text: str, raw: bytes | None) -> bool:
         return True
     if not text:
         return bool(raw)
+    if text.isprintable():  # the common case, at C speed
+        return False
     ctrl = sum(1 for c in text if (ord(c) < 0x20 and c not in "\t\r\n\x1d\x1e\x04") or 0x7F <= ord(c) < 0xA0)
     return ctrl / len(text) > 0.1
 
@@ -682,7 +684,7 @@ def classify(text: str, *, source: str = "text", raw: bytes | None = None, _dept
         url = s[6:].strip()
         links = _url_field(url)
         return _payload(text, K.URL if links else K.TEXT, source, links=links)
-    if scheme in ("http", "https") and not any(c.isspace() for c in s):
+    if scheme in ("http", "https") and len(s.split(None, 1)) == 1:
         return _single_url(text, s, source)
     if scheme in ("http", "https") or re.match(r"(?i)^(?:hxxps?|fxp)$", scheme):
         return _plain(text, s, source)

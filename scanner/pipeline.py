@@ -113,7 +113,7 @@ def decode_text_bytes(data: bytes) -> str:
 
 
 def _control_share(text: str) -> float:
-    if not text:
+    if not text or text.isprintable():
         return 0.0
     n = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t")
     return n / len(text)

@@ -9,7 +9,6 @@ checks it). Messages are ``str.format`` templates over the keyword arguments giv
 from __future__ import annotations
 
 import importlib
-import string
 from dataclasses import dataclass
 
 from .models import Message, Reason, Severity
@@ -72,11 +71,10 @@ def make(
         raise KeyError(f"undefined reason code {code!r}: define() it first")
     values = _Safe(params)
     values.setdefault("evidence", evidence)
-    fmt = string.Formatter()
     return Reason(
         code=code,
         severity=severity or spec.severity,
-        message=Message(en=fmt.vformat(spec.en, (), values), zh=fmt.vformat(spec.zh, (), values)),
+        message=Message(en=spec.en.format_map(values), zh=spec.zh.format_map(values)),
         evidence=evidence,
         weight=spec.weight if weight is None else weight,
         source=source,
