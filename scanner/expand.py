@@ -54,8 +54,9 @@ log = logging.getLogger(__name__)
 # Reason codes
 
 R.define("expand.shortener", Severity.INFO, 0,
-         "The link uses the URL shortener {evidence}; it was expanded to see where it leads.",
-         "链接使用了短链接服务 {evidence}，已展开查看真实去向。")
+         "The link uses the URL shortener {evidence}, which hides the real destination (a shortener "
+         "alone is not a warning).",
+         "链接使用了短链接服务 {evidence}，真实去向被隐藏（仅使用短链接本身不算风险）。")
 R.define("expand.dead_shortener", Severity.LOW, 10,
          "The link uses {evidence}, a shortener that is no longer in service: anyone may now own it.",
          "链接使用的短链接服务 {evidence} 已停止运营，该域名可能已被他人接管。")
