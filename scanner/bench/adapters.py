@@ -163,7 +163,7 @@ def bench_detect_adapter(
     res = BenchResult(
         name="detect",
         ours_label="heuristics alone (lists off, no network) on a labelled folder",
-        reference_label="none: rates are absolute (see docs/detection.md)",
+        reference_label="none: rates are absolute (see docs/heuristics.md)",
         primary="urls_tpr",
         figures=figures,
         params={"eval_dir": str(folder), "repeat": repeat},
