@@ -13,6 +13,7 @@ counts are capped; no script is executed).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
@@ -32,21 +33,39 @@ MAX_SCRIPT = 400_000
 MAX_FIELDS = 400
 """Inputs examined per page."""
 
-define("page.asks_pii", INFO, 0, "The page asks for: {evidence}.", "页面要求填写：{evidence}。")
+_PII_WORDS = {
+    "id_card": ("ID number", "身份证号"),
+    "phone": ("phone number", "手机号"),
+    "sms_code": ("SMS code", "短信验证码"),
+    "bank_card": ("bank card", "银行卡"),
+    "face": ("face scan", "人脸识别"),
+    "address": ("address", "地址"),
+    "password": ("password", "密码"),
+    "real_name": ("real name", "真实姓名"),
+}
+
+
+def _pii_words(pii: Sequence[str]) -> dict[str, str]:
+    """The asked-for fields in words people read (the evidence keeps the stable kind names)."""
+    words = [_PII_WORDS.get(k, (k, k)) for k in pii]
+    return {"fields_en": ", ".join(w[0] for w in words), "fields_zh": "、".join(w[1] for w in words)}
+
+
+define("page.asks_pii", INFO, 0, "The page asks for: {fields_en}.", "页面要求填写：{fields_zh}。")
 define(
     "page.kyc_bundle",
     H,
     75,
-    "The page collects a full identity bundle ({evidence}) on a site that is not an official one.",
-    "页面在非官方网站上成套收集身份信息（{evidence}）。",
+    "The page collects a full identity bundle ({fields_en}) on a site that is not an official one.",
+    "页面在非官方网站上成套收集身份信息（{fields_zh}）。",
     category="asks_pii",
 )
 define(
     "page.pii_with_lure",
     H,
     70,
-    "The page pairs a lure with a form for personal data ({evidence}).",
-    "页面以诱饵引导填写个人信息（{evidence}）。",
+    "The page pairs a lure with a form for personal data ({fields_en}).",
+    "页面以诱饵引导填写个人信息（{fields_zh}）。",
     category="asks_pii",
 )
 define(
@@ -805,7 +824,7 @@ def analyze_html(html: str, url: str) -> PageFindings:
         official = official or owner is not None
     reasons: list[Reason] = []
     if pii:
-        reasons.append(make("page.asks_pii", ", ".join(pii), source="page"))
+        reasons.append(make("page.asks_pii", ", ".join(pii), source="page", **_pii_words(pii)))
     if official:
         reasons.append(make("page.official", host, source="page", brand=brand.label if brand else host))
 
@@ -840,10 +859,13 @@ def analyze_html(html: str, url: str) -> PageFindings:
             # Tie-breaker only (SIGNALS §6): an https page with an ICP filing and no lure wording
             # is more likely an unlisted real service than a harvest page.
             quiet = scheme == "https" and bool(_ICP.search(text)) and lure_weight < 30 and top < 3
-            reasons.append(make("page.kyc_bundle", ", ".join(pii), weight=30 if quiet else 75, source="page"))
+            reasons.append(make("page.kyc_bundle", ", ".join(pii), weight=30 if quiet else 75, source="page",
+                                **_pii_words(pii)))
         if not advice and form >= 2 and (lure_weight >= 30 or (top >= 3 and strong_field)):
             w = min(80, 45 + 5 * form)
-            reasons.append(make("page.pii_with_lure", ", ".join(pii), weight=w, source="page"))
+            reasons.append(
+                make("page.pii_with_lure", ", ".join(pii), weight=w, source="page", **_pii_words(pii))
+            )
         if kinds.get("password") and kinds["password"].payment:
             reasons.append(make("page.payment_password", kinds["password"].evidence, source="page"))
         if "id_card" in kinds and kinds["id_card"].evidence in ("ID photo upload",) and not advice:
