@@ -131,6 +131,8 @@ def _ip_of(host: str) -> str | None:
         return None
 
 
+# Schemes whose host is a DNS name (weixin://dl/… names an app screen, not a domain).
+_WEB_SCHEMES = frozenset({"http", "https", "ftp", "ws", "wss"})
 _ATTRS = ("href", "protocol", "hostname", "port", "username", "password", "pathname", "search")
 
 
@@ -174,7 +176,7 @@ def _canonicalize(s: str, infer_scheme: bool) -> CanonicalURL:
     host_plain = host.strip("[]") if ip and ":" in host else host
     if ip:
         reg, suffix, private = ip, "", False
-    elif host:
+    elif host and scheme in _WEB_SCHEMES:
         reg, suffix, private = domain_parts(host)
     else:
         reg, suffix, private = "", "", False

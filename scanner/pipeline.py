@@ -234,23 +234,15 @@ class Scanner:
         canon = canonicalize(url)
         findings = analyze_html(html, canon.href)
         base = self._url_reasons(canon, 0, use_lists=use_lists)
-        reasons = order((*base, *findings.reasons))
-        level, score = decide(reasons, pii=findings.pii)
-        link = LinkReport(
-            url=canon.href,
-            original=url,
-            final_url=canon.href,
-            chain=(Hop(canon.href),),
-            stop_reason=StopReason.NOT_EXPANDED,
-            level=level,
-            score=score,
-            reasons=reasons,
-            host=canon.host,
-            host_unicode=canon.host_unicode,
-            registrable_domain=canon.registrable_domain,
+        link = _unfetched_link(
+            canon,
+            url,
+            StopReason.NOT_EXPANDED,
+            (*base, *findings.reasons),
             pii=tuple(findings.pii),
-            page_title=findings.title,
+            title=findings.title,
         )
+        level, score, reasons = link.level, link.score, link.reasons
         return Report(
             level=level,
             score=score,
@@ -369,17 +361,8 @@ class Scanner:
                 continue
             # An app link, a payment code, javascript:… found inside text: classify, never fetch.
             p = classify(canon.href, source="link")
-            rs = order(payload_reasons(p))
-            level, score = decide(rs, checked=False)
-            out[i] = LinkReport(
-                url=canon.href,
-                original=original,
-                final_url=canon.href,
-                chain=(Hop(canon.href),),
-                stop_reason=StopReason.NON_HTTP_TARGET,
-                level=level,
-                score=score,
-                reasons=rs,
+            out[i] = _unfetched_link(
+                canon, original, StopReason.NON_HTTP_TARGET, payload_reasons(p), checked=False
             )
         if to_expand:
             # The URL as written, not canon.href: the expander refuses links whose host the browser
@@ -450,6 +433,36 @@ class Scanner:
             profiles=dict(exp.profiles),
             page_title=title,
         )
+
+
+def _unfetched_link(
+    canon: CanonicalURL,
+    original: str,
+    stop: StopReason,
+    reasons: Sequence[Reason],
+    *,
+    pii: tuple[str, ...] = (),
+    title: str = "",
+    checked: bool = True,
+) -> LinkReport:
+    """A one-hop link report for a link judged as written (an app link, a page sent to us)."""
+    ordered = order(reasons)
+    level, score = decide(ordered, pii=pii, checked=checked)
+    return LinkReport(
+        url=canon.href,
+        original=original,
+        final_url=canon.href,
+        chain=(Hop(canon.href),),
+        stop_reason=stop,
+        level=level,
+        score=score,
+        reasons=ordered,
+        host=canon.host,
+        host_unicode=canon.host_unicode,
+        registrable_domain=canon.registrable_domain,
+        pii=pii,
+        page_title=title,
+    )
 
 
 def _at_hop(r: Reason, hop: int) -> Reason:
