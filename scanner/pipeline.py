@@ -369,7 +369,7 @@ class Scanner:
             # and the HTTP client would read differently, and the canonical form hides that trick.
             expansions = self.expander.expand_many([urls[i][1] for i, _ in to_expand], offline=offline)
             for (i, canon), exp in zip(to_expand, expansions, strict=True):
-                out[i] = self._link_report(urls[i][0], canon, exp, use_lists=use_lists)
+                out[i] = self._link_report(urls[i][0], canon, exp, use_lists=use_lists, offline=offline)
         return [lr for lr in out if lr is not None]
 
     def _url_reasons(self, canon: CanonicalURL, hop: int, *, use_lists: bool | None) -> list[Reason]:
@@ -384,7 +384,7 @@ class Scanner:
         return out
 
     def _link_report(
-        self, original: str, canon: CanonicalURL, exp: Expansion, *, use_lists: bool | None
+        self, original: str, canon: CanonicalURL, exp: Expansion, *, use_lists: bool | None, offline: bool
     ) -> LinkReport:
         from .heuristics.page import analyze_html
 
@@ -402,7 +402,7 @@ class Scanner:
             if hc.is_http:
                 reasons.extend(self._url_reasons(hc, n, use_lists=use_lists))
         reasons.extend(exp.reasons)
-        if not exp.expanded:
+        if offline:
             reasons.append(R.make("link.not_expanded", source="link"))
         pii: list[str] = []
         title = ""
