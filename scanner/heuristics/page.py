@@ -45,10 +45,10 @@ _PII_WORDS = {
 }
 
 
-def _pii_words(pii: Sequence[str]) -> dict[str, str]:
-    """The asked-for fields in words people read (the evidence keeps the stable kind names)."""
+def _pii_words(pii: Sequence[str]) -> tuple[str, str]:
+    """The asked-for fields in words people read, (en, zh); the evidence keeps the kind names."""
     words = [_PII_WORDS.get(k, (k, k)) for k in pii]
-    return {"fields_en": ", ".join(w[0] for w in words), "fields_zh": "、".join(w[1] for w in words)}
+    return ", ".join(w[0] for w in words), "、".join(w[1] for w in words)
 
 
 define("page.asks_pii", INFO, 0, "The page asks for: {fields_en}.", "页面要求填写：{fields_zh}。")
@@ -824,7 +824,15 @@ def analyze_html(html: str, url: str) -> PageFindings:
         official = official or owner is not None
     reasons: list[Reason] = []
     if pii:
-        reasons.append(make("page.asks_pii", ", ".join(pii), source="page", **_pii_words(pii)))
+        reasons.append(
+            make(
+                "page.asks_pii",
+                ", ".join(pii),
+                source="page",
+                fields_en=_pii_words(pii)[0],
+                fields_zh=_pii_words(pii)[1],
+            )
+        )
     if official:
         reasons.append(make("page.official", host, source="page", brand=brand.label if brand else host))
 
@@ -859,12 +867,27 @@ def analyze_html(html: str, url: str) -> PageFindings:
             # Tie-breaker only (SIGNALS §6): an https page with an ICP filing and no lure wording
             # is more likely an unlisted real service than a harvest page.
             quiet = scheme == "https" and bool(_ICP.search(text)) and lure_weight < 30 and top < 3
-            reasons.append(make("page.kyc_bundle", ", ".join(pii), weight=30 if quiet else 75, source="page",
-                                **_pii_words(pii)))
+            reasons.append(
+                make(
+                    "page.kyc_bundle",
+                    ", ".join(pii),
+                    weight=30 if quiet else 75,
+                    source="page",
+                    fields_en=_pii_words(pii)[0],
+                    fields_zh=_pii_words(pii)[1],
+                )
+            )
         if not advice and form >= 2 and (lure_weight >= 30 or (top >= 3 and strong_field)):
             w = min(80, 45 + 5 * form)
             reasons.append(
-                make("page.pii_with_lure", ", ".join(pii), weight=w, source="page", **_pii_words(pii))
+                make(
+                    "page.pii_with_lure",
+                    ", ".join(pii),
+                    weight=w,
+                    source="page",
+                    fields_en=_pii_words(pii)[0],
+                    fields_zh=_pii_words(pii)[1],
+                )
             )
         if kinds.get("password") and kinds["password"].payment:
             reasons.append(make("page.payment_password", kinds["password"].evidence, source="page"))
