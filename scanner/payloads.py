@@ -608,6 +608,7 @@ def _plain(text: str, s: str, source: str) -> Payload:
     return _payload(text, K.TEXT, source, fields=fields)
 
 
+_URL_STOP = re.compile(r"[<>\"'`{}|\\^\[\]()]")
 _PROSE_TAIL = frozenset(".,;:!?。，；：！？）)]】」』》>'\"”’…")
 
 
@@ -619,8 +620,10 @@ def _single_url(text: str, s: str, source: str) -> Payload:
     """
     from .extract import extract_links
 
-    found = extract_links(s)
     fields: dict[str, str] = {}
+    if s.isascii() and s[-1] not in _PROSE_TAIL and not _URL_STOP.search(s):
+        return _payload(text, K.URL, source, fields=fields, links=[s])  # nothing to trim: skip the scan
+    found = extract_links(s)
     if len(found) == 1 and found[0].start == 0 and source != "image":
         tail = s[found[0].end :]
         if all(c in _PROSE_TAIL for c in tail):
