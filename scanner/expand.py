@@ -655,7 +655,7 @@ class Expander:
                         w.stop = StopReason.INVALID_URL
                         w.add("expand.parser_confusion", c.host, source=src)
                         break
-                wrap = decode_wrapper(href)
+                wrap = decode_wrapper(href, c.host)
                 if wrap is not None:
                     how = f"wrapper {wrap.name}, decoded offline"
                     w.chain.append(Hop(href, kind, note=_join_notes(note, how)))

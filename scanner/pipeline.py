@@ -311,13 +311,16 @@ class Scanner:
             score = max(score, lr.score)
             all_reasons.extend(lr.reasons)
             pii.extend(p for p in lr.pii if p not in pii)
-        reasons = order(all_reasons)
-        # Evidence from the text and from its links adds up: the combined verdict can be worse
-        # than either alone (a lure message pointing at a free-hosting page).
-        joint_level, joint_score = decide(reasons, pii=pii, checked=checked or bool(links))
-        if joint_level.rank > level.rank:
-            level = joint_level
-        score = max(score, joint_score)
+        if own_reasons or len(links) > 1:
+            reasons = order(all_reasons)
+            # Evidence from the text and from its links adds up: the combined verdict can be worse
+            # than either alone (a lure message pointing at a free-hosting page).
+            joint_level, joint_score = decide(reasons, pii=pii, checked=checked or bool(links))
+            if joint_level.rank > level.rank:
+                level = joint_level
+            score = max(score, joint_score)
+        else:  # one link and nothing else: its verdict is the whole verdict
+            reasons = links[0].reasons if links else ()
         if level is Level.UNKNOWN and checked:
             level = Level.SAFE
         return Report(

@@ -476,14 +476,21 @@ def _looks_like_target(value: str) -> str | None:
     return None
 
 
-def decode_wrapper(url: str) -> WrapperHit | None:
+def _maybe_wrapper_host(host: str) -> bool:
+    return host in _WRAPPERS or bool(_RE_TIEBA.match(host)) or bool(_RE_GOOGLE.match(host))
+
+
+def decode_wrapper(url: str, host: str | None = None) -> WrapperHit | None:
     """The target of a known link-wrapper URL, decoded offline; ``None`` for anything else.
 
-    Only exact wrapper hosts count (``link.zhihu.com.evil.test`` is not zhihu).
+    Only exact wrapper hosts count (``link.zhihu.com.evil.test`` is not zhihu). ``host``, when the
+    caller already knows it, lets most URLs be ruled out without parsing them again.
 
     >>> decode_wrapper("https://link.zhihu.com/?target=https%3A%2F%2Fb.test%2Fw").target
     'https://b.test/w'
     """
+    if host is not None and not _maybe_wrapper_host(host.rstrip(".").lower()):
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
