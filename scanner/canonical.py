@@ -105,7 +105,7 @@ def domain_parts(host: str) -> tuple[str, str, bool]:
     return reg, r.suffix, bool(r.is_private)
 
 
-@cache
+@lru_cache(maxsize=8192)  # keyed by attacker hosts: bounded in a long-running service
 def icann_registrable(host: str) -> str:
     """eTLD+1 using only ICANN suffixes (``b.pages.dev`` → ``pages.dev``): the platform's root."""
     r = _extractor().extract_str(host, include_psl_private_domains=False)

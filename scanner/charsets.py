@@ -12,7 +12,7 @@ characters score badly, and passing UTF-8's strict structure is itself strong ev
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import lru_cache
 
 # ECI assignment number → Python codec (AIM ECI specification; the ones QR encoders write).
 ECI_CODECS: dict[int, str] = {
@@ -43,7 +43,7 @@ _TOP_HANZI = frozenset(
 )
 
 
-@cache
+@lru_cache(maxsize=65536)
 def _ideograph_score(c: str) -> float:
     if c in _TOP_HANZI:
         return 2.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 from .canonical import domain_parts
 
@@ -91,7 +91,7 @@ def _trim(s: str) -> str:
     return s
 
 
-@cache
+@lru_cache(maxsize=4096)  # keyed by attacker text: bounded
 def _known_tld(tld: str) -> bool:
     suffix = domain_parts("x." + tld.lower())[1]
     return bool(suffix)

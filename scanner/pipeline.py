@@ -488,6 +488,8 @@ def default_scanner(settings: Settings | None = None) -> Scanner:
     with _DEFAULT_LOCK:
         sc = _DEFAULT.get(s)
         if sc is None:
+            if len(_DEFAULT) >= 8:  # a caller cycling through settings must not pile up loaded lists
+                del _DEFAULT[next(iter(_DEFAULT))]
             sc = _DEFAULT[s] = Scanner(s)
         return sc
 

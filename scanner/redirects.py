@@ -16,8 +16,8 @@ import base64
 import binascii
 import itertools
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -282,9 +282,20 @@ class _Lexer:
             self.i = i
 
 
-@lru_cache(maxsize=16)
+_LOCAL = threading.local()
+
+
 def _lexer(code: str) -> _Lexer:
-    return _Lexer(code)
+    # Per thread: the two client profiles may read the same page at once, and a lexer has state.
+    cache: dict[str, _Lexer] | None = getattr(_LOCAL, "lexers", None)
+    if cache is None:
+        cache = _LOCAL.lexers = {}
+    lexer = cache.get(code)
+    if lexer is None:
+        if len(cache) >= 16:
+            cache.clear()
+        lexer = cache[code] = _Lexer(code)
+    return lexer
 
 
 def _enclosing(code: str, pos: int) -> tuple[bool, list[int]]:
