@@ -15,7 +15,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ConfigError, InputError, ScannerError
+from .errors import ConfigError, EmptyInput, ImageTooLarge, InputError, InputTooLarge, ScannerError
 from .models import Report
 from .settings import Settings
 
@@ -151,9 +151,12 @@ def _cmd_check(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
         report = scanner.check(args.input)
         _emit_report(report, args, settings, out)
         return ExitStatus.WARN if report.warn else ExitStatus.OK
-    data = stdin.read(settings.max_input_bytes * 64 + 1)
+    cap = settings.max_input_bytes * 64
+    data = stdin.read(cap + 1)
+    if len(data) > cap:  # never check a silently cut batch
+        raise InputTooLarge(f"stdin is over {cap // (1024 * 1024)} MiB: split the input into smaller batches")
     if not data.strip():
-        raise _BadInput("nothing on stdin: give one URL or message per line")
+        raise EmptyInput("nothing on stdin: give one URL or message per line")
     text = decode_text_bytes(data)
     warned = failed = False
     for n, line in enumerate(text.splitlines(), 1):
@@ -173,19 +176,13 @@ def _cmd_check(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     return ExitStatus.BAD_INPUT if failed else ExitStatus.OK
 
 
-class _BadInput(InputError):
-    pass
-
-
 def _read_file(path: Path, limit: int) -> bytes:
     try:
         with path.open("rb") as f:
             data = f.read(limit + 1)
     except OSError as e:
-        raise _BadInput(f"cannot read {path}: {e.strerror or e}") from None
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
     if len(data) > limit:
-        from .errors import ImageTooLarge
-
         raise ImageTooLarge(f"{path} is over the {limit // (1024 * 1024)} MiB limit")
     return data
 

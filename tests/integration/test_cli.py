@@ -87,6 +87,17 @@ def test_size_limit_is_configurable(tmp_path: pytest.TempPathFactory) -> None:
     assert code == ExitStatus.BAD_INPUT
 
 
+def test_stdin_over_the_batch_cap_is_refused_not_cut(
+    tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = os.path.join(str(tmp_path), "c.toml")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write("max_input_bytes = 16384\n")  # the stdin batch cap is 64 × this: 1 MiB
+    code, out = run(["check", "--config", cfg, "--offline", "--json", "-"], b"a.example.com\n" * 80_000)
+    assert code == ExitStatus.BAD_INPUT and out == ""
+    assert "over 1 MiB" in capsys.readouterr().err
+
+
 def test_bad_config_exit_3(tmp_path: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = os.path.join(str(tmp_path), "c.toml")
     with open(cfg, "w", encoding="utf-8") as f:
