@@ -1,0 +1,110 @@
+"""Hard photos: glare, curved, damaged, shadows, screens, motion, far away, high versions, sheets of codes.
+
+The images come from ``scripts/hard_qr.py`` (seeded, so each run sees the same ones). The bar is the
+one the product is held to on unseen photos: every code that an independent decoder reads alone,
+the pipeline reads too, and never fewer codes than zxing-cpp alone, each image within 2 s.
+
+The real photos of ``../shared/eval/qr/real`` are read in place (never copied into the project,
+as ``shared/README.md`` asks); those tests skip in a bare clone.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from scanner.decode import decode_raw
+from scanner.evalqr import bench
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL_QR = ROOT.parent / "shared" / "eval" / "qr"
+
+
+def _load_generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("hard_qr", ROOT / "scripts" / "hard_qr.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["hard_qr"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+H = _load_generator()
+
+
+def _independent(data: bytes) -> dict[str, set[str]]:
+    return {name: H._safe(read, data) for name, read in H.DECODERS.items()}
+
+
+def _check(data: bytes, texts: list[str]) -> tuple[set[str], dict[str, set[str]]]:
+    start = time.perf_counter()
+    ours = {c.text for c in decode_raw(data)}
+    assert time.perf_counter() - start < 2.0
+    others = _independent(data)
+    for text in texts:
+        readers = [name for name, got in others.items() if text in got]
+        assert not readers or text in ours, f"{readers} read a code the pipeline missed"
+    assert len(ours & set(texts)) >= len(others["zxing"] & set(texts))
+    assert ours <= set(texts), "the pipeline returned a text that is not in the image"
+    return ours, others
+
+
+CASES = [(cat, seed) for cat in sorted(H.SINGLE) for seed in (1, 2)]
+
+
+@pytest.mark.parametrize(("category", "seed"), CASES, ids=[f"{c}-{s}" for c, s in CASES])
+def test_hard_photo_pipeline_reads_what_any_decoder_reads(category: str, seed: int) -> None:
+    rng = random.Random(f"{category}-{seed}")
+    text = H.random_text(rng, rng.randint(20, 90))
+    make: Callable[[random.Random, str], bytes] = H.SINGLE[category]
+    _check(make(rng, text), [text])
+
+
+def test_high_version_code_in_a_twelve_megapixel_photo() -> None:
+    rng = random.Random("high-version")
+    data, text = H.high_version(rng, H.random_text(rng, 40))
+    ours, _ = _check(data, [text])
+    assert ours == {text}
+
+
+def test_every_code_on_a_sheet_is_read_even_those_zxing_does_not_see() -> None:
+    rng = random.Random("sheet")
+    texts = [H.random_text(rng, rng.randint(20, 60)) for _ in range(12)]
+    ours, others = _check(H.lots(rng, texts), texts)
+    union = set().union(*others.values()) & set(texts)
+    assert len(ours) >= max(len(union), 11)
+
+
+def test_a_sheet_where_one_code_is_only_seen_by_the_other_decoders() -> None:
+    # Seen at an angle, one of these seven codes escapes zxing-cpp's locator; zbar and OpenCV read it.
+    # The first pass reads several codes, so the sheet sweep runs and must find the last one.
+    rng = random.Random("sheet-37")
+    texts = [H.random_text(rng, rng.randint(20, 60)) for _ in range(rng.randint(6, 12))]
+    data = H.lots(rng, texts)
+    others = _independent(data)
+    only_others = (set().union(*(got for name, got in others.items() if name != "zxing")) - others["zxing"])
+    assert only_others & set(texts), "precondition: a code zxing-cpp alone misses (pick another seed)"
+    ours, _ = _check(data, texts)
+    assert only_others & set(texts) <= ours
+
+
+@pytest.mark.skipif(not (EVAL_QR / "manifest.json").is_file(), reason="../shared/eval/qr is absent")
+def test_real_photos_read_in_place_at_least_as_well_as_zxing_alone(tmp_path: Path) -> None:
+    manifest = json.loads((EVAL_QR / "manifest.json").read_text(encoding="utf-8"))
+    real = [dict(im, file=str(EVAL_QR / im["file"])) for im in manifest["images"]
+            if im["file"].startswith("real/")]
+    assert len(real) >= 50
+    (tmp_path / "real.json").write_text(json.dumps({"images": real}), encoding="utf-8")
+    pipeline, zxing = bench(tmp_path / "real.json")
+    assert pipeline.codes == zxing.codes >= 50
+    assert pipeline.decoded >= zxing.decoded
+    assert pipeline.rate >= 0.95
+    assert pipeline.max_ms < 2000
