@@ -23,10 +23,11 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from .charsets import decode_qr_payload, guess_decode
+from .dewarp import CURVES, flatten
 from .images import load_frames
 from .models import Payload
 from .settings import Settings
@@ -364,6 +365,20 @@ def _rectified_steps(img: Gray, cand: _Candidate) -> Iterator[Step]:
     yield "rectified-adaptive", lambda: _zxing_read(_adaptive(rect()), "FixedThreshold")
     yield "rectified-blur", lambda: _zxing_read(_blur(rect(), 5))
     yield "rectified-zbar", lambda: _zbar_read(_sharpen(rect(), 2.0, 1.5))
+    lo = 4 * RECT_PPM
+    hi = lo + cand.modules * RECT_PPM
+    for k, axis in CURVES:
+        yield "rectified-curved", partial(_read_flattened, rect, lo, hi, k, axis)
+
+
+def _read_flattened(
+    rect: Callable[[], Gray], lo: int, hi: int, k: float, axis: int
+) -> list[DecodedCode]:
+    """zxing-cpp on the rectified code with its bend undone (:mod:`scanner.dewarp`), plain and sharpened."""
+    flat = flatten(rect(), lo, hi, RECT_PPM, k, axis)
+    if flat is None:
+        return []
+    return _zxing_read(flat) or _zxing_read(_sharpen(flat, 2.0, 1.5))
 
 
 Step = tuple[str, Callable[[], list[DecodedCode]]]
@@ -459,11 +474,43 @@ def decode_codes(
             found.extend(_run_until_found(_rectified_steps(frame, cand), deadline, clock, stats))
         if len(found) >= SHEET_CODES and index == 0:
             found.extend(_run_all(_sheet_steps(frame), deadline, clock, stats))
+        if not found and not candidates and index == 0:
+            found.extend(_relocate(frame, deadline, clock, stats))
         if not found and index == 0:
             found.extend(_run_until_found(_cascade(frame), deadline, clock, stats))
         if found:
             break
     return _dedupe(found)
+
+
+def _relocate(
+    frame: Gray, deadline: float, clock: Callable[[], float], stats: DecodeStats
+) -> list[DecodedCode]:
+    """Locate codes again where the first pass located none: on the working copy and lit evenly.
+
+    A bent or glared code's finder patterns are often found in a smaller or flattened copy of the
+    photo; the rectified (and flattened) retries then run on that copy.
+    """
+    for name, variant in (("work", _work_copy), ("flatfield", lambda f: _flatfield(_work_copy(f)))):
+        if deadline - clock() <= 0:
+            stats.timed_out = True
+            break
+        img = variant(frame)
+        if name == "work" and img is frame:
+            continue
+        stats.steps_run += 1
+        try:
+            codes, candidates = _zxing_scan(img, errors=True)
+        except Exception:  # noqa: BLE001 - a decoder bug on a crafted image is not the user's error
+            log.warning("decoder step relocate-%s failed", name, exc_info=True)
+            continue
+        if codes:
+            return [DecodedCode(c.text, c.raw, c.decoder, f"relocate-{name}") for c in codes]
+        for cand in candidates:
+            got = _run_until_found(_rectified_steps(img, cand), deadline, clock, stats)
+            if got:
+                return got
+    return []
 
 
 def _run_until_found(
