@@ -147,3 +147,13 @@ def test_flatten_undoes_a_cylinder_wrap_on_a_clean_code() -> None:
     # The flattened code is closer to the flat original than the bent one is.
     assert np.abs(out.astype(int) - flat).mean() < np.abs(bent.astype(int) - flat).mean()
     assert flatten(np.full_like(bent, 255), lo, lo + n * ppm, ppm) is None
+
+
+def test_exactly_one_opencv_wheel_is_installed() -> None:
+    # Two OpenCV wheels (opencv-python and opencv-python-headless, say) share the cv2 folder and
+    # break `import cv2` in ways that depend on install order: the project must pull in only one.
+    from importlib import metadata
+
+    names = sorted({(d.metadata["Name"] or "").lower() for d in metadata.distributions()
+                    if (d.metadata["Name"] or "").lower().startswith("opencv")})
+    assert names == ["opencv-python-headless"]
