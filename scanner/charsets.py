@@ -251,7 +251,11 @@ def _char_score(c: str, prev: str, nxt: str, writing: str = _ANY) -> float:
     cat = unicodedata.category(c)
     if cat.startswith("L") or cat.startswith("M"):
         return 0.8
-    if cat in ("Cc", "Cf", "Co", "Cn", "Cs"):
+    if cat == "Cf":
+        # Zero-width joiners (emoji sequences), direction marks and overrides: only UTF-8 yields
+        # them, never a misread legacy charset, and a lure that hides text with them must be read.
+        return 0.0
+    if cat in ("Cc", "Co", "Cn", "Cs"):
         return -6.0
     return 0.0
 

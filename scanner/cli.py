@@ -189,6 +189,7 @@ def _read_file(path: Path, limit: int) -> bytes:
 
 def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     from .pipeline import Scanner
+    from .render import safe_for_terminal
 
     settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None)
     scanner = Scanner(settings)
@@ -202,7 +203,7 @@ def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
             if args.json:
                 out.write(json.dumps({**_error_obj(e), "file": str(path)}, ensure_ascii=False) + "\n")
             else:
-                sys.stderr.write(f"lurelens: {path}: {e.message}\n")
+                sys.stderr.write(safe_for_terminal(f"lurelens: {path}: {e.message}") + "\n")
             continue
         warned = warned or report.warn
         if args.json:
@@ -210,7 +211,7 @@ def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
             d["file"] = str(path)
             out.write(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n")
         else:
-            out.write(f"== {path}\n")
+            out.write(safe_for_terminal(f"== {path}") + "\n")
             _emit_report(report, args, settings, out)
     if warned:
         return ExitStatus.WARN

@@ -1,8 +1,20 @@
-"""Human-readable text for a :class:`Report` (the CLI's default output). Pure; secrets stay masked."""
+"""Human-readable text for a :class:`Report` (the CLI's default output). Pure; secrets stay masked.
+
+Everything shown may come from an attacker (a QR code's text, a page's evidence, a link), so every
+line is made safe for a terminal before it is returned: control characters (an ESC could clear the
+screen, retitle the window or hide text) and invisible or direction-changing characters (which
+can make ``evil.test`` read as something else) are shown as escapes.
+"""
 
 from __future__ import annotations
 
-from .models import Hop, Level, LinkReport, Report
+import re
+
+from .models import Hop, Level, LinkReport, Payload, Report
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+DISPLAY_CHARS = 160
+"""Longest payload text shown on one line (the JSON output has it whole)."""
 
 _LEVEL_WORDS = {
     Level.DANGER: ("DANGER", "高风险"),
@@ -66,12 +78,13 @@ def render_report(report: Report, lang: str = "en") -> str:
     if report.pii:
         words = ", ".join(_w(_PII_WORDS.get(p, (p, p)), lang) for p in report.pii)
         lines.append(f"{_w(_LABELS['pii'], lang)}: {words}")
-    payloads = [p for p in report.payloads if p.kind.value not in ("text", "text_with_url", "url")]
+    # A pasted text is known to its reader; what a QR code says is not, so a photo shows every code.
+    payloads = list(report.payloads) if report.input_kind == "image" else [
+        p for p in report.payloads if p.kind.value not in ("text", "text_with_url", "url")]
     if payloads:
         lines.append(_w(_LABELS["payloads"], lang) + ":")
-        for p in payloads:
-            what = p.explanation.get(lang) if p.explanation else ""
-            lines.append(f"  {p.kind.value}: {p.display or p.text}" + (f" — {what}" if what else ""))
+        for i, p in enumerate(payloads, 1):
+            lines.append(_payload_line(p, lang, f"{i}. " if len(payloads) > 1 else ""))
     if report.links:
         lines.append(_w(_LABELS["links"], lang) + ":")
         for link in report.links:
@@ -79,7 +92,29 @@ def render_report(report: Report, lang: str = "en") -> str:
     if report.advice:
         lines.append(_w(_LABELS["advice"], lang) + ":")
         lines.extend("  • " + a.get(lang) for a in report.advice)
-    return "\n".join(lines)
+    return "\n".join(safe_for_terminal(line) for line in lines)
+
+
+def safe_for_terminal(text: str) -> str:
+    r"""``text`` with control, invisible and bidi characters shown as escapes.
+
+    >>> safe_for_terminal("ok\x1b[2J\u202egnp.exe")
+    'ok\\x1b[2J\\u202egnp.exe'
+    """
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _payload_line(p: Payload, lang: str, number: str) -> str:
+    shown = " ".join((p.display or p.text).split())  # a vCard's or a message's lines on one line
+    if len(shown) > DISPLAY_CHARS:
+        shown = shown[: DISPLAY_CHARS - 1] + "…"
+    what = p.explanation.get(lang) if p.explanation else ""
+    return f"  {number}{p.kind.value}: {shown}" + (f" — {what}" if what else "")
 
 
 def _link_lines(link: LinkReport, lang: str) -> list[str]:

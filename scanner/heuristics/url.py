@@ -52,6 +52,15 @@ define(
     "网址混用不同文字来冒充其他名称（{evidence}）。",
 )
 define(
+    "url.hidden_characters",
+    M,
+    45,
+    "The link holds invisible or text-reversing characters ({evidence}): it can read differently "
+    "from what it opens (a file named 'gnp.exe' shows as 'exe.png').",
+    "链接含有不可见或反转文字方向的字符（{evidence}）：看到的和实际打开的可能不同"
+    "（如“exe.png”实为“gnp.exe”）。",
+)
+define(
     "url.userinfo",
     H,
     55,
@@ -714,6 +723,21 @@ def _shape(u: CanonicalURL) -> list[Reason]:
     return out
 
 
+# Percent-encoded U+200B–U+200F (zero-width, LRM/RLM), U+202A–U+202E (embeddings, overrides),
+# U+2060 and U+2066–U+2069 (word joiner, isolates), U+FEFF: nothing a real address needs.
+_HIDDEN = re.compile(r"(?i)%E2%80%(?:8[B-F]|A[A-E])|%E2%81%(?:A0|A[6-9])|%EF%BB%BF")
+_HIDDEN_NAMES = {"8B": "ZWSP", "8C": "ZWNJ", "8D": "ZWJ", "8E": "LRM", "8F": "RLM", "AA": "LRE",
+                 "AB": "RLE", "AC": "PDF", "AD": "LRO", "AE": "RLO", "A0": "WJ", "A6": "LRI",
+                 "A7": "RLI", "A8": "FSI", "A9": "PDI", "BF": "BOM"}
+
+
+def _hidden(u: CanonicalURL) -> list[Reason]:
+    if "%" not in u.href:
+        return []
+    found = sorted({_HIDDEN_NAMES.get(m.group(0)[-2:].upper(), "?") for m in _HIDDEN.finditer(u.href)})
+    return [make("url.hidden_characters", ", ".join(found), source="url")] if found else []
+
+
 def _port(u: CanonicalURL) -> list[Reason]:
     if u.port is None or u.port in (80, 443):
         return []
@@ -979,6 +1003,7 @@ def _ngram(u: CanonicalURL) -> list[Reason]:
 
 
 HEURISTICS: tuple[Check, ...] = (
+    _hidden,
     _ip,
     _idn,
     _userinfo,
@@ -1007,7 +1032,7 @@ def url_reasons(url: CanonicalURL, *, popular: bool = False) -> list[Reason]:
     if not url.host:
         return []
     if popular or _brand_owned(url.host):
-        out = _userinfo(url) + _query(url) + _port(url)
+        out = _userinfo(url) + _query(url) + _port(url) + _hidden(url)
     else:
         out = []
         for check in HEURISTICS:

@@ -302,3 +302,17 @@ def test_each_decoder_hands_big5_and_euc_kr_bytes_to_the_guesser(
     codes = fn(img)
     assert [c.text for c in codes] == [text]
     assert codes[0].raw == text.encode(encoding)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://example.com/invoice\u202egnp.exe",
+        "👨\u200d👩\u200d👧 扫码领红包",
+        "领\u200b取\u200b礼\u200b品",
+    ],
+)
+def test_utf8_with_format_characters_is_not_taken_for_a_legacy_charset(text: str) -> None:
+    # Bidi overrides and zero-width characters only come out of UTF-8; a lure that hides text
+    # with them must be read as written, or the hidden-character warning can never fire.
+    assert guess_decode(text.encode("utf-8")) == (text, "utf-8")

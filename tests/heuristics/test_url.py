@@ -114,6 +114,16 @@ def test_popular_keeps_known_sites_quiet() -> None:
     assert "url.userinfo" in codes("https://user@www.google.com/", popular=True)
 
 
+@pytest.mark.parametrize("popular", [False, True])
+def test_text_reversing_characters_in_a_link_warn_even_on_a_popular_host(popular: bool) -> None:
+    u = canonicalize("https://drive.google.test/files/invoice\u202egnp.exe")
+    [r] = [r for r in url_reasons(u, popular=popular) if r.code == "url.hidden_characters"]
+    assert r.evidence == "RLO"
+    assert r.message.zh and r.message.en
+    assert "url.hidden_characters" in codes("https://a.test/a\u200bb?x=\u2066y")
+    assert "url.hidden_characters" not in codes("https://a.test/%E2%80%9Cquoted%E2%80%9D")  # “ ” are fine
+
+
 def test_shortener_alone_is_not_a_warning() -> None:
     for u in (
         "https://t.cn/",
