@@ -120,6 +120,10 @@ def create_app(settings: Settings | None = None, scanner: ScannerLike | None = N
     from . import api, errors, i18n, pages
 
     errors.init_app(app)
+    # Every {{ value }} a page shows passes through here: a code's text, a page title or a piece
+    # of evidence may carry direction overrides or invisible characters that make one thing read
+    # as another (``invoice<U+202E>gnp.exe``). They are shown as visible markers instead.
+    app.jinja_env.finalize = pages.visible
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
 

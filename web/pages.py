@@ -6,6 +6,7 @@ copy buttons and focus management. Every POST form carries the per-session CSRF 
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from flask import (
     session,
     url_for,
 )
+from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
 from scanner.errors import InputError, ScannerError
@@ -97,6 +99,25 @@ def _helpers() -> dict[str, Any]:
         "host_of": host_of,
         "lang_next": request.path if request.method == "GET" else "/",
     }
+
+
+_HIDDEN = re.compile(
+    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"      # control characters but tab and newlines
+    "\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]"  # zero-width, bidi marks and overrides
+)
+
+
+def visible(value: Any) -> Any:
+    """``value`` with control, invisible and text-direction characters shown as ``[U+202E]`` markers.
+
+    Jinja's ``finalize`` for every page: non-strings and already-safe markup pass unchanged.
+
+    >>> visible("invoice\\u202egnp.exe")
+    'invoice[U+202E]gnp.exe'
+    """
+    if not isinstance(value, str) or isinstance(value, Markup) or not _HIDDEN.search(value):
+        return value
+    return _HIDDEN.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
 
 
 def url_parts(link: LinkReport) -> tuple[str, str, str]:

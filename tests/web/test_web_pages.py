@@ -122,6 +122,14 @@ def test_idn_shown_in_unicode_and_punycode(page_client: FlaskClient) -> None:
     assert "例子.测试" in html and "xn--fsqu00a.xn--0zwm56d" in html
 
 
+def test_text_reversing_characters_are_shown_not_obeyed(page_client: FlaskClient) -> None:
+    # U+202E would make "invoice<RLO>gnp.exe" display as "invoiceexe.png" in the result page.
+    html = post_check(page_client, "发票 https://a.test/invoice\u202egnp.exe 请查收").get_data(as_text=True)
+    body = main_html(html)
+    assert "\u202e" not in body
+    assert "invoice[U+202E]gnp.exe" in body
+
+
 def test_long_url_is_wrapped(page_client: FlaskClient) -> None:
     long = "https://a.test/" + "x" * 2000
     html = post_check(page_client, long).get_data(as_text=True)
