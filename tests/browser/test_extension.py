@@ -325,6 +325,17 @@ def test_e06_warning_page_in_english(paired: Browser, servers: dict[str, Fixture
     page.screenshot(path=str(ARTIFACTS / "extension-warning-en.png"), full_page=True)
 
 
+def test_warning_page_shows_hidden_characters_as_markers(paired: Browser,
+                                                         servers: dict[str, FixtureServer]) -> None:
+    # A reason's evidence or message may carry a text-direction override from the page or code;
+    # the extension's pages show it as a visible marker, never obey it.
+    page = open_warning_for(paired, servers["evil"].url("/landing", host="evil.test"))
+    assert page.evaluate("LL.visible('invoice\\u202egnp.exe')") == "invoice[U+202E]gnp.exe"
+    page.evaluate("""() => LL.renderReasons(document.getElementById('reasons'),
+        [{severity: 'high', message: {en: 'x', zh: 'x'}, evidence: 'a\\u202eb\\u200bc'}])""")
+    assert page.inner_text("#reasons .evidence >> nth=0") == "a[U+202E]b[U+200B]c"
+
+
 def test_e07_back_returns_or_closes(paired: Browser, servers: dict[str, FixtureServer]) -> None:
     ok = servers["site"].url("/ok", host="shop.test")
     before = servers["evil"].count()

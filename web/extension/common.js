@@ -148,6 +148,16 @@
     return [url.slice(0, a), url.slice(a, a + dom.length), url.slice(a + dom.length)];
   }
 
+  // Control, zero-width and text-direction characters: "invoice<U+202E>gnp.exe" would display as
+  // "invoiceexe.png". Shown as visible [U+XXXX] markers wherever report text meets the page.
+  const HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+
+  /** text with hidden characters made visible. */
+  function visible(text) {
+    return String(text == null ? "" : text).replace(HIDDEN, (c) =>
+      "[U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]");
+  }
+
   /** Fill el with the URL, the registrable domain in <strong>, the rest muted (text nodes only). */
   function renderUrl(el, url, registrable) {
     const [before, dom, after] = splitUrl(url, registrable);
@@ -155,7 +165,7 @@
     const mk = (tag, cls, text) => {
       const n = document.createElement(tag);
       if (cls) n.className = cls;
-      n.textContent = text;
+      n.textContent = visible(text);
       el.appendChild(n);
     };
     mk("span", "muted", before);
@@ -237,12 +247,12 @@
       li.className = "reason sev-" + (r.severity || "info");
       const m = document.createElement("span");
       m.className = "reason-msg";
-      m.textContent = pick(r.message) || r.code || "";
+      m.textContent = visible(pick(r.message) || r.code || "");
       li.appendChild(m);
       if (r.evidence) {
         const ev = document.createElement("code");
         ev.className = "evidence";
-        ev.textContent = r.evidence;
+        ev.textContent = visible(r.evidence);
         li.appendChild(document.createTextNode(" "));
         li.appendChild(ev);
       }
@@ -287,6 +297,7 @@
     matchDomain,
     splitUrl,
     renderUrl,
+    visible,
     categories,
     mainLink,
     allReasons,

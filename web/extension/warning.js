@@ -69,7 +69,7 @@
   }
   if (finalUrl !== url) {
     $("original-wrap").hidden = false;
-    $("original-url").textContent = url;
+    $("original-url").textContent = LL.visible(url);
   }
 
   const chips = $("chips");
@@ -102,7 +102,7 @@
     cells.forEach((c, j) => {
       const td = document.createElement("td");
       if (j === 1) td.className = "u";
-      td.textContent = c;
+      td.textContent = LL.visible(c);
       tr.appendChild(td);
     });
     tbody.appendChild(tr);
