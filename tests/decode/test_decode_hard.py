@@ -157,3 +157,25 @@ def test_exactly_one_opencv_wheel_is_installed() -> None:
     names = sorted({(d.metadata["Name"] or "").lower() for d in metadata.distributions()
                     if (d.metadata["Name"] or "").lower().startswith("opencv")})
     assert names == ["opencv-python-headless"]
+
+
+@pytest.mark.parametrize("fill", ["black", "white", "noise", "checker"])
+def test_flatten_on_garbage_returns_none_or_an_image_without_warnings(fill: str) -> None:
+    import warnings
+
+    import numpy as np
+
+    from scanner.dewarp import CURVES, flatten
+
+    rng = np.random.default_rng(0)
+    img = {
+        "black": np.zeros((198, 198), np.uint8),
+        "white": np.full((198, 198), 255, np.uint8),
+        "noise": rng.integers(0, 256, (198, 198), dtype=np.uint8),
+        "checker": ((np.indices((198, 198)).sum(axis=0) // 6) % 2 * 255).astype(np.uint8),
+    }[fill]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k, axis in CURVES:
+            out = flatten(img, 24, 24 + 25 * 6, 6, k, axis)
+            assert out is None or out.shape == img.shape
