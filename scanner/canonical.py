@@ -88,6 +88,7 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
+@lru_cache(maxsize=8192)  # keyed by attacker hosts: bounded in a long-running service
 def domain_parts(host: str) -> tuple[str, str, bool]:
     """``(registrable_domain, suffix, is_private_suffix)`` of an ASCII host, offline.
 
@@ -123,8 +124,18 @@ def to_unicode(host: str) -> str:
     return out or host
 
 
+_V4_CHARS = frozenset("0123456789.")
+
+
 def _ip_of(host: str) -> str | None:
-    h = host.strip("[]")
+    # ada has already normalised every IPv4 spelling (0x7f000001, 127.1) to dotted decimal and
+    # bracketed IPv6, so a name needs no (slow, exception-raising) ipaddress parse.
+    if host.startswith("["):
+        h = host[1:-1]
+    elif host and host[-1].isdigit() and _V4_CHARS.issuperset(host):
+        h = host
+    else:
+        return None
     try:
         return str(ipaddress.ip_address(h))
     except ValueError:

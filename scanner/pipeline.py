@@ -12,6 +12,8 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from . import reasons as R
@@ -38,6 +40,19 @@ if TYPE_CHECKING:
     from .lists import ListSet
 
 log = logging.getLogger("lurelens")
+
+
+@cache
+def _pure() -> SimpleNamespace:
+    """The pure stages, imported on first use (``import scanner`` stays light) and then bound once:
+    an import statement in a function costs microseconds on every call, and a batch check makes
+    several per link."""
+    from .heuristics.text import text_reasons
+    from .heuristics.url import url_reasons
+    from .payloads import classify, payload_reasons
+
+    return SimpleNamespace(classify=classify, payload_reasons=payload_reasons, text_reasons=text_reasons,
+                           url_reasons=url_reasons)
 
 R.define(
     "input.invalid_link",
@@ -169,7 +184,7 @@ class Scanner:
     # -- public entry points ---------------------------------------------------------------------
     def check(self, text: str, *, offline: bool | None = None, use_lists: bool | None = None) -> Report:
         """Check a URL or a whole pasted message."""
-        from .payloads import classify
+        classify = _pure().classify
 
         clean = validate_text(text, self.settings)
         if _SINGLE_WEB_URL.match(clean):
@@ -267,8 +282,7 @@ class Scanner:
         offline: bool | None,
         use_lists: bool | None,
     ) -> Report:
-        from .heuristics.text import text_reasons
-        from .payloads import payload_reasons
+        text_reasons, payload_reasons = _pure().text_reasons, _pure().payload_reasons
 
         off = self._offline(offline)
         own: list[Reason] = []
@@ -339,7 +353,7 @@ class Scanner:
     def _check_links(
         self, urls: list[tuple[str, str]], *, offline: bool, use_lists: bool | None
     ) -> list[LinkReport]:
-        from .payloads import classify, payload_reasons
+        classify, payload_reasons = _pure().classify, _pure().payload_reasons
 
         out: list[LinkReport | None] = [None] * len(urls)
         to_expand: list[tuple[int, CanonicalURL]] = []
@@ -376,7 +390,7 @@ class Scanner:
         return [lr for lr in out if lr is not None]
 
     def _url_reasons(self, canon: CanonicalURL, hop: int, *, use_lists: bool | None) -> list[Reason]:
-        from .heuristics.url import url_reasons
+        url_reasons = _pure().url_reasons
 
         verdict = self.lists(use_lists).check(canon)
         out = list(verdict.reasons)

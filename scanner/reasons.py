@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .models import Message, Reason, Severity
 
@@ -48,6 +49,7 @@ def define(code: str, severity: Severity, weight: int, en: str, zh: str, categor
     if old is not None and old != spec:
         raise ValueError(f"reason code {code!r} defined twice with different text")
     _REGISTRY[code] = spec
+    _message.cache_clear()  # a redefined code must not keep its old text
     return spec
 
 
@@ -69,17 +71,28 @@ def make(
     spec = _REGISTRY.get(code)
     if spec is None:
         raise KeyError(f"undefined reason code {code!r}: define() it first")
-    values = _Safe(params)
-    values.setdefault("evidence", evidence)
+    if params:
+        values = _Safe(params)
+        values.setdefault("evidence", evidence)
+        message = Message(en=spec.en.format_map(values), zh=spec.zh.format_map(values))
+    else:
+        message = _message(code, evidence)
     return Reason(
         code=code,
         severity=severity or spec.severity,
-        message=Message(en=spec.en.format_map(values), zh=spec.zh.format_map(values)),
+        message=message,
         evidence=evidence,
         weight=spec.weight if weight is None else weight,
         source=source,
         category=spec.category,
     )
+
+
+@lru_cache(maxsize=4096)  # a batch repeats the same few (code, evidence) pairs; bounded
+def _message(code: str, evidence: str) -> Message:
+    spec = _REGISTRY[code]
+    values = _Safe(evidence=evidence)
+    return Message(en=spec.en.format_map(values), zh=spec.zh.format_map(values))
 
 
 def spec(code: str) -> ReasonSpec:

@@ -32,6 +32,10 @@ _SENSITIVE_PII = ("id_card", "bank_card", "face", "sms_code", "password")
 
 def order(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
     """Reasons by weight (then severity), heaviest first; duplicates by ``(code, evidence)`` dropped."""
+    if not isinstance(reasons, list | tuple):
+        reasons = list(reasons)
+    if len(reasons) <= 1:  # most links: nothing to sort or drop
+        return tuple(reasons)
     seen: set[tuple[str, str]] = set()
     out: list[Reason] = []
     for r in sorted(reasons, key=lambda r: (-r.weight, -r.severity.rank, r.code, r.evidence)):

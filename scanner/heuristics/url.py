@@ -13,8 +13,9 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from itertools import repeat
 from urllib.parse import unquote_plus
 
 from ..canonical import CanonicalURL, to_unicode
@@ -620,12 +621,17 @@ _INFRA_WORD = re.compile(r"cdn|dns|gslb|edge|cache|akam|lb\d|-lb|lb-|slb|clb|sta
 
 def _infra(u: CanonicalURL) -> bool:
     """CDN/DNS infrastructure names (listed roots, or a registrable name that says it is one)."""
-    if _under(u.host, infra_roots()) or u.registrable_domain in infra_roots():
+    return _infra_host(u.host, u.registrable_domain, u.suffix, u.is_private_suffix)
+
+
+@lru_cache(maxsize=4096)  # three heuristics ask about the same host; bounded (attacker hosts)
+def _infra_host(host: str, registrable: str, suffix: str, private: bool) -> bool:
+    if _under(host, infra_roots()) or registrable in infra_roots():
         return True
-    if _INFRA_WORD.search(u.registrable_domain.split(".", 1)[0]):
+    if _INFRA_WORD.search(registrable.split(".", 1)[0]):
         return True
     # A CDN's own private suffix (x.rsc.cdn77.org): the platform root names the infrastructure.
-    return u.is_private_suffix and bool(_INFRA_WORD.search(u.suffix))
+    return private and bool(_INFRA_WORD.search(suffix))
 
 
 def _brand(u: CanonicalURL) -> list[Reason]:
@@ -670,7 +676,7 @@ def _deceptive(u: CanonicalURL) -> list[Reason]:
     # "paypal.com.secure.example" / "usps.com-track.example": a full domain left of the real one.
     if sub and _EMBEDDED_DOMAIN.search(sub + ".") and not _owned_embedded(sub, u):
         return [make("url.deceptive_subdomain", u.host[:80], source="url")]
-    if sub and re.match(r"^(?:com|net|org|gov)-", reg_label):
+    if sub and _TLD_PREFIX.match(reg_label):
         return [make("url.deceptive_subdomain", u.host[:80], source="url")]
     return []
 
@@ -696,6 +702,12 @@ def _keywords(u: CanonicalURL) -> list[Reason]:
     return [make("url.lure_keyword", ", ".join(sorted(found)), weight=weight, source="url")]
 
 
+_SPLIT_DASH = re.compile(r"[\-_]")
+_SPLIT_LABEL = re.compile(r"[.\-_]")
+_DASH = re.compile(r"[-_]")
+_TLD_PREFIX = re.compile(r"^(?:com|net|org|gov)-")
+
+
 def _shape(u: CanonicalURL) -> list[Reason]:
     if u.ip or _infra(u):
         return []
@@ -708,10 +720,10 @@ def _shape(u: CanonicalURL) -> list[Reason]:
     scope = reg
     if _platform_of(u) is not None or u.is_private_suffix:
         scope = u.subdomain.split(".")[-1] if u.subdomain else reg
-    random_parts = [w for w in re.split(r"[\-_]", scope) if _is_random(w)]
+    random_parts = [w for w in _SPLIT_DASH.split(scope) if _is_random(w)]
     if not random_parts and u.subdomain:
         # A long machine-made label left of the domain (2k47467bsnsspgrcvry.example.com).
-        random_parts = [w for w in re.split(r"[.\-_]", u.subdomain) if len(w) >= 12 and _is_random(w)]
+        random_parts = [w for w in _SPLIT_LABEL.split(u.subdomain) if len(w) >= 12 and _is_random(w)]
     if random_parts:
         out.append(make("url.random_label", random_parts[0][:40], source="url"))
     hy = max(lbl.count("-") for lbl in name.split("."))
@@ -746,7 +758,7 @@ def _port(u: CanonicalURL) -> list[Reason]:
 
 def _not_slug(path: str) -> str:
     """The path without prose slugs (``/2015/05/how-to-secure-your-account``): those are articles."""
-    return "/".join(seg for seg in path.split("/") if len(re.findall(r"[-_]", seg)) <= 3)
+    return "/".join(seg for seg in path.split("/") if len(_DASH.findall(seg)) <= 3)
 
 
 def _path(u: CanonicalURL) -> list[Reason]:
@@ -982,7 +994,8 @@ def ngram_score(label: str) -> float:
     llr, _prior = _ngram_model()
     if not llr:
         return 0.0
-    return sum(llr.get(g, 0.0) for g in label_ngrams(label))
+    grams = label_ngrams(label)
+    return sum(map(llr.get, grams, repeat(0.0, len(grams))))
 
 
 def _ngram(u: CanonicalURL) -> list[Reason]:

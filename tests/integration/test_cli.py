@@ -115,3 +115,14 @@ def test_console_script_runs_as_module() -> None:
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert json.loads(proc.stdout)["links"][0]["registrable_domain"] == "evil.pages.dev"
+
+
+def test_json_lines_are_the_standard_library_s_bytes() -> None:
+    # orjson writes the batch output; it must be exactly what json.dumps would write, and the
+    # standard library must take over for what orjson refuses (a lone surrogate).
+    from scanner.cli import json_line
+
+    obj = {"a": "扫码\u2028\x1b", "n": 3, "f": 0.5, "l": [None, True], "e": {}}
+    assert json_line(obj) == json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    odd = {"s": "\udcff"}
+    assert json_line(odd) == json.dumps(odd, ensure_ascii=False, separators=(",", ":")) + "\n"
