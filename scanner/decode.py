@@ -528,15 +528,21 @@ def _run_until_found(
             stats.timed_out = True
             continue
 
-        stats.steps_run += 1
-        try:
-            codes = run()
-        except Exception:  # noqa: BLE001 - a decoder bug on a crafted image is not the user's error
-            log.warning("decoder step %s failed", step_name, exc_info=True)
-            continue
+        codes = _attempt(step_name, run, stats)
         if codes:
-            return [DecodedCode(c.text, c.raw, c.decoder, step_name) for c in codes]
+            return codes
     return []
+
+
+def _attempt(step_name: str, run: Callable[[], list[DecodedCode]], stats: DecodeStats) -> list[DecodedCode]:
+    """One step, its codes tagged with its name; a step that raises is logged and reads nothing."""
+    stats.steps_run += 1
+    try:
+        codes = run()
+    except Exception:  # noqa: BLE001 - a decoder bug on a crafted image is not the user's error
+        log.warning("decoder step %s failed", step_name, exc_info=True)
+        return []
+    return [DecodedCode(c.text, c.raw, c.decoder, step_name) for c in codes]
 
 
 def _run_all(
@@ -547,13 +553,7 @@ def _run_all(
         if deadline - clock() < HEAVY_RESERVE:
             stats.timed_out = True
             break
-        stats.steps_run += 1
-        try:
-            codes = run()
-        except Exception:  # noqa: BLE001 - a decoder bug on a crafted image is not the user's error
-            log.warning("decoder step %s failed", step_name, exc_info=True)
-            continue
-        out.extend(DecodedCode(c.text, c.raw, c.decoder, step_name) for c in codes)
+        out.extend(_attempt(step_name, run, stats))
     return out
 
 

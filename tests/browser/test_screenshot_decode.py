@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +19,6 @@ from scanner.decode import decode_image, zxing_only
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/lib/chromium/chromium"
 LURE = "https://jianzhi-fanli.top/reg?from=wx&invite=8842"
 ALIPAY = "https://qr.alipay.com/fkx19632qwertyuiop"
 
@@ -50,17 +47,6 @@ body {{ margin: 0; font: 15px sans-serif; background: #ededed; }}
 </body></html>"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
-        yield b
-        b.close()
 
 
 def screenshot(browser: Any, html: str, *, scale: float, fmt: str = "png") -> bytes:
