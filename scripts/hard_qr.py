@@ -288,7 +288,9 @@ def high_version(rng: random.Random, text: str) -> tuple[bytes, str]:
     code = paper(np.array([[1 if v else 0 for v in row] for row in qr.matrix_iter(scale=1, border=4)],
                           np.uint8), 4, rng)
     h, w = rng.choice([(1800, 2400), (2250, 3000), (3000, 4000)])
-    shot = place(background(h, w, rng), code, rng, tilt=0.06, fill=rng.uniform(0.5, 0.8))
+    # Large but whole: a code with a finder pattern outside the frame is unreadable by anyone.
+    shot = place(background(h, w, rng), code, rng, tilt=0.06, fill=rng.uniform(0.45, 0.58),
+                 center=(w * rng.uniform(0.45, 0.55), h * rng.uniform(0.45, 0.55)))
     return camera(shot, rng, noise=3), data
 
 
