@@ -27,7 +27,7 @@ from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from .charsets import decode_qr_payload, guess_decode
-from .dewarp import CURVES, flatten
+from .dewarp import CURVES, Bend, trace
 from .images import load_frames
 from .models import Payload
 from .settings import Settings
@@ -365,19 +365,26 @@ def _rectified_steps(img: Gray, cand: _Candidate) -> Iterator[Step]:
     yield "rectified-adaptive", lambda: _zxing_read(_adaptive(rect()), "FixedThreshold")
     yield "rectified-blur", lambda: _zxing_read(_blur(rect(), 5))
     yield "rectified-zbar", lambda: _zbar_read(_sharpen(rect(), 2.0, 1.5))
-    lo = 4 * RECT_PPM
-    hi = lo + cand.modules * RECT_PPM
+    traced: list[Bend | None] = []
+
+    def bend() -> Bend | None:
+        if not traced:  # the edges are the same for every curvature tried: trace them once
+            lo = 4 * RECT_PPM
+            traced.append(trace(rect(), lo, lo + cand.modules * RECT_PPM, RECT_PPM))
+        return traced[0]
+
     for k, axis in CURVES:
-        yield "rectified-curved", partial(_read_flattened, rect, lo, hi, k, axis)
+        yield "rectified-curved", partial(_read_flattened, rect, bend, k, axis)
 
 
 def _read_flattened(
-    rect: Callable[[], Gray], lo: int, hi: int, k: float, axis: int
+    rect: Callable[[], Gray], bend: Callable[[], Bend | None], k: float, axis: int
 ) -> list[DecodedCode]:
     """zxing-cpp on the rectified code with its bend undone (:mod:`scanner.dewarp`), plain and sharpened."""
-    flat = flatten(rect(), lo, hi, RECT_PPM, k, axis)
-    if flat is None:
+    traced = bend()
+    if traced is None:
         return []
+    flat = traced.flatten(rect(), k, axis)
     return _zxing_read(flat) or _zxing_read(_sharpen(flat, 2.0, 1.5))
 
 
@@ -493,13 +500,15 @@ def _relocate(
     A bent or glared code's finder patterns are often found in a smaller or flattened copy of the
     photo; the rectified (and flattened) retries then run on that copy.
     """
-    for name, variant in (("work", _work_copy), ("flatfield", lambda f: _flatfield(_work_copy(f)))):
+    work = _work_copy(frame)
+    variants: list[tuple[str, Callable[[], Gray]]] = [("flatfield", lambda: _flatfield(work))]
+    if work is not frame:  # a small photo's working copy is the frame the first pass saw
+        variants.insert(0, ("work", lambda: work))
+    for name, variant in variants:
         if deadline - clock() <= 0:
             stats.timed_out = True
             break
-        img = variant(frame)
-        if name == "work" and img is frame:
-            continue
+        img = variant()
         stats.steps_run += 1
         try:
             codes, candidates = _zxing_scan(img, errors=True)

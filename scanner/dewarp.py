@@ -10,13 +10,15 @@ narrower the further they turn away). Here, inside that rectified square:
 2. a Coons patch, the surface bounded by those four curves, maps the square grid onto the code;
 3. optionally the squeeze of a cylinder turning through ``2k`` radians is undone along one axis.
 
-The caller tries a few ``k`` and both axes and keeps the first reading that decodes: QR error
-correction makes a wrong flattening fail instead of misreading.
+The edges are traced once per code (:func:`trace`); the caller then tries a few ``k`` and both axes
+(:meth:`Bend.flatten`) and keeps the first reading that decodes: QR error correction makes a wrong
+flattening fail instead of misreading.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -113,11 +115,50 @@ def edges(binary: Gray, lo: int, hi: int, ppm: int) -> tuple[Floats, Floats] | N
     return top, bottom
 
 
-def flatten(rect: Gray, lo: int, hi: int, ppm: int, k: float = 0.0, axis: int = 0) -> Gray | None:
-    """``rect`` (a perspective-rectified code spanning ``lo``–``hi`` on both axes) with its bend undone.
+@dataclass(frozen=True, slots=True)
+class Bend:
+    """The four traced edges of one rectified code: trace once, flatten for every ``k`` and axis."""
 
-    ``k`` is half the angle, in radians, the code turns through on a cylinder whose axis is
-    perpendicular to ``axis`` (0: the squeeze is along x). None when the edges cannot be traced.
+    top: Floats
+    bottom: Floats
+    left: Floats
+    right: Floats
+    lo: int
+    hi: int
+
+    def flatten(self, rect: Gray, k: float = 0.0, axis: int = 0) -> Gray:
+        """``rect`` with this bend undone; ``k`` is half the angle, in radians, the code turns
+        through on a cylinder whose axis is perpendicular to ``axis`` (0: the squeeze is along x)."""
+        import numpy as np
+
+        from .decode import _cv2
+
+        lo, hi = self.lo, self.hi
+        size = rect.shape[0]
+        grid = (np.arange(size, dtype=np.float64) - lo) / (hi - lo)
+        s, t = np.meshgrid(grid, grid)
+        if k:
+            squeezed = 0.5 + np.sin((s if axis == 0 else t) * 2 * k - k) / (2 * np.sin(k))
+            if axis == 0:
+                s = squeezed
+            else:
+                t = squeezed
+        x0 = lo + s * (hi - lo)
+        y0 = lo + t * (hi - lo)
+        # Coons patch of the four edge curves (the straight-line corner term cancels for quadratics
+        # that meet at the corners; where they do not, this blend keeps the nearer edge's shape).
+        y = (1 - t) * np.polyval(self.top, x0) + t * np.polyval(self.bottom, x0)
+        x = (1 - s) * np.polyval(self.left, y0) + s * np.polyval(self.right, y0)
+        cv2 = _cv2()
+        out: Gray = cv2.remap(rect, x.astype(np.float32), y.astype(np.float32), cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+        return out
+
+
+def trace(rect: Gray, lo: int, hi: int, ppm: int) -> Bend | None:
+    """The edges of ``rect`` (a perspective-rectified code spanning ``lo``–``hi`` on both axes).
+
+    None when they cannot be traced (no code there, or too little of one).
     """
     import numpy as np
 
@@ -129,22 +170,10 @@ def flatten(rect: Gray, lo: int, hi: int, ppm: int, k: float = 0.0, axis: int = 
     cols = edges(np.ascontiguousarray(binary.T), lo, hi, ppm)
     if rows is None or cols is None:
         return None
-    (top, bottom), (left, right) = rows, cols
-    size = rect.shape[0]
-    grid = (np.arange(size, dtype=np.float64) - lo) / (hi - lo)
-    s, t = np.meshgrid(grid, grid)
-    if k:
-        squeezed = 0.5 + np.sin((s if axis == 0 else t) * 2 * k - k) / (2 * np.sin(k))
-        if axis == 0:
-            s = squeezed
-        else:
-            t = squeezed
-    x0 = lo + s * (hi - lo)
-    y0 = lo + t * (hi - lo)
-    # Coons patch of the four edge curves (the straight-line corner term cancels for quadratics
-    # that meet at the corners; where they do not, this blend keeps the nearer edge's shape).
-    y = (1 - t) * np.polyval(top, x0) + t * np.polyval(bottom, x0)
-    x = (1 - s) * np.polyval(left, y0) + s * np.polyval(right, y0)
-    out: Gray = cv2.remap(rect, x.astype(np.float32), y.astype(np.float32), cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
-    return out
+    return Bend(rows[0], rows[1], cols[0], cols[1], lo, hi)
+
+
+def flatten(rect: Gray, lo: int, hi: int, ppm: int, k: float = 0.0, axis: int = 0) -> Gray | None:
+    """:func:`trace` then :meth:`Bend.flatten` in one call; None when the edges cannot be traced."""
+    bend = trace(rect, lo, hi, ppm)
+    return None if bend is None else bend.flatten(rect, k, axis)
