@@ -144,7 +144,8 @@ def json_line(obj: dict[str, Any]) -> str:
     """
     if _orjson is not None:
         try:
-            return str(_orjson.dumps(obj).decode("utf-8")) + "\n"
+            line: str = _orjson.dumps(obj).decode("utf-8")
+            return line + "\n"
         except TypeError:  # orjson.JSONEncodeError
             pass
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -282,7 +282,8 @@ class Scanner:
         offline: bool | None,
         use_lists: bool | None,
     ) -> Report:
-        text_reasons, payload_reasons = _pure().text_reasons, _pure().payload_reasons
+        pure = _pure()
+        text_reasons, payload_reasons = pure.text_reasons, pure.payload_reasons
 
         off = self._offline(offline)
         own: list[Reason] = []
@@ -353,7 +354,8 @@ class Scanner:
     def _check_links(
         self, urls: list[tuple[str, str]], *, offline: bool, use_lists: bool | None
     ) -> list[LinkReport]:
-        classify, payload_reasons = _pure().classify, _pure().payload_reasons
+        pure = _pure()
+        classify, payload_reasons = pure.classify, pure.payload_reasons
 
         out: list[LinkReport | None] = [None] * len(urls)
         to_expand: list[tuple[int, CanonicalURL]] = []

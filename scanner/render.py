@@ -12,7 +12,10 @@ import re
 
 from .models import Hop, Level, LinkReport, Payload, Report
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# Zero-width characters, line/paragraph separators, bidi embeddings and overrides, isolates, BOM.
+INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+"""A regex character-class body of the characters that change how text reads without showing."""
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{INVISIBLE}]")
 DISPLAY_CHARS = 160
 """Longest payload text shown on one line (the JSON output has it whole)."""
 

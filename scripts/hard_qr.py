@@ -39,7 +39,7 @@ _ZH = ["兼职日结，注册APP领佣金", "积分即将过期，立即兑换",
 def random_text(rng: random.Random, length: int) -> str:
     """A URL or a lure message of about ``length`` characters."""
     path = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(max(4, length - 24)))
-    url = f"https://{rng.choice(_HOSTS)}/{path[: max(4, length - 24)]}"
+    url = f"https://{rng.choice(_HOSTS)}/{path}"
     if rng.random() < 0.3:
         return f"{rng.choice(_ZH)} {url}"
     return url
@@ -284,9 +284,7 @@ def high_version(rng: random.Random, text: str) -> tuple[bytes, str]:
     cap = {20: 858, 25: 1273, 30: 1732, 35: 2303, 40: 2953}          # byte capacity at level L
     limit = cap[min(cap, key=lambda v: abs(v - version))]
     data = (text + "#" + filler)[: int(limit * rng.uniform(0.5, 0.8))]
-    qr = segno.make_qr(data, error="l", boost_error=False)
-    code = paper(np.array([[1 if v else 0 for v in row] for row in qr.matrix_iter(scale=1, border=4)],
-                          np.uint8), 4, rng)
+    code = paper(code_matrix(data, error="l"), 4, rng)
     h, w = rng.choice([(1800, 2400), (2250, 3000), (3000, 4000)])
     # Large but whole: a code with a finder pattern outside the frame is unreadable by anyone.
     shot = place(background(h, w, rng), code, rng, tilt=0.06, fill=rng.uniform(0.45, 0.58),

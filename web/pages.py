@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from scanner.errors import InputError, ScannerError
 from scanner.models import LinkReport, Message, Report
+from scanner.render import INVISIBLE
 
 from . import i18n, security, state
 from .api import _lists, audit, jsonable, read_upload_bytes
@@ -101,10 +102,8 @@ def _helpers() -> dict[str, Any]:
     }
 
 
-_HIDDEN = re.compile(
-    "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"      # control characters but tab and newlines
-    "\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff]"  # zero-width, bidi marks and overrides
-)
+# Control characters but tab and newlines (a pasted message keeps its lines), and the invisible ones.
+_HIDDEN = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{INVISIBLE}]")
 
 
 def visible(value: Any) -> Any:

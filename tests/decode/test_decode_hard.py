@@ -75,7 +75,7 @@ def test_high_version_code_in_a_twelve_megapixel_photo() -> None:
     assert ours == {text}
 
 
-def test_every_code_on_a_sheet_is_read_even_those_zxing_does_not_see() -> None:
+def test_every_code_on_a_sheet_of_twelve_is_read() -> None:
     rng = random.Random("sheet")
     texts = [H.random_text(rng, rng.randint(20, 60)) for _ in range(12)]
     ours, others = _check(H.lots(rng, texts), texts)
