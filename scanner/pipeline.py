@@ -12,6 +12,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -485,8 +486,6 @@ def _unfetched_link(
 
 
 def _at_hop(r: Reason, hop: int) -> Reason:
-    from dataclasses import replace
-
     return replace(r, source=f"hop:{hop}" if not r.source else f"{r.source}@hop:{hop}")
 
 
