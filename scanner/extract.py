@@ -107,10 +107,15 @@ def extract_links(text: str, *, limit: int = 100) -> list[FoundLink]:
     """
     folded = _fold(text)
     found: list[FoundLink] = []
-    taken: list[tuple[int, int]] = []
+    # Characters already inside a found link: a lookup proportional to the match, not to the number
+    # of links so far (a paste of thousands of bare names must not cost quadratic time).
+    taken = bytearray(len(folded) + 1)
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        return taken.find(1, a, b) < 0
+
+    def take(a: int, b: int) -> None:
+        taken[a:b] = b"\x01" * (b - a)
 
     for m in _SCHEME_URL.finditer(folded):
         raw = _trim(m.group(0))
@@ -122,7 +127,7 @@ def extract_links(text: str, *, limit: int = 100) -> list[FoundLink]:
         if not re.match(r"^[a-z][a-z0-9+.\-]*://[^/?#\s]", url, re.IGNORECASE):
             continue
         found.append(FoundLink(text[start:end], url, start, end, False, defanged))
-        taken.append((start, end))
+        take(start, end)
     for rx in (_BARE_URL, _BARE_IP):
         for m in rx.finditer(folded):
             start = m.start()
@@ -142,6 +147,6 @@ def extract_links(text: str, *, limit: int = 100) -> list[FoundLink]:
                 if host.replace(".", "").isdigit():
                     continue
             found.append(FoundLink(text[start:end], "http://" + url, start, end, True, defanged))
-            taken.append((start, end))
+            take(start, end)
     found.sort(key=lambda f: f.start)
     return found[:limit]
