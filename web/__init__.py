@@ -77,6 +77,13 @@ class AppState:
         """The Host gate's predicate (reads the live port: ``serve`` may bind port 0)."""
         return security.host_allowed(host, self.port, self.bind_host, self.public)
 
+    def throttle(self, client: str) -> None:
+        """Take one request from ``client``'s rate-limit bucket; raise 429 when it is empty."""
+        wait = self.limiter.hit(client)
+        if wait:
+            raise WebError(429, "too_many_requests", "Too many requests; wait and try again.",
+                           {"Retry-After": security.RateLimiter.retry_after(wait)})
+
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` in the worker pool, giving up after ``settings.request_timeout`` seconds."""
         future = self.pool.submit(fn, *args, **kwargs)

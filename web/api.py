@@ -72,11 +72,7 @@ def _gate() -> Response | None:
     if request.endpoint == "api.scan" and request.is_json:
         # base64 is 4/3 the size of the image: allow for it on this one route.
         request.max_content_length = st.settings.max_image_bytes * 4 // 3 + 64 * 1024
-    client = f"{request.remote_addr}|{origin or '-'}"
-    wait = st.limiter.hit(client)
-    if wait:
-        raise WebError(429, "too_many_requests", "Too many requests; wait and try again.",
-                       {"Retry-After": security.RateLimiter.retry_after(wait)})
+    st.throttle(f"{request.remote_addr}|{origin or '-'}")
     # Only the header counts: a token in the query string is ignored (it would end up in logs).
     if not st.tokens.matches(request.headers.get(security.TOKEN_HEADER)):
         raise WebError(401, "unauthorized",

@@ -60,10 +60,7 @@ def _page_gate() -> None:
             raise WebError(403, "forbidden_origin", "Forms are accepted from LureLens's own pages only.")
     elif origin is not None and not st.origins.is_own(origin):
         raise WebError(403, "forbidden_origin", "Forms are accepted from LureLens's own pages only.")
-    wait = st.limiter.hit(f"{request.remote_addr}|page")
-    if wait:
-        raise WebError(429, "too_many_requests", "Too many requests; wait and try again.",
-                       {"Retry-After": security.RateLimiter.retry_after(wait)})
+    st.throttle(f"{request.remote_addr}|page")
     presented = request.headers.get(security.CSRF_HEADER) or request.form.get(security.CSRF_FIELD)
     if not security.csrf_ok(session.get("csrf"), presented):
         raise WebError(403, "csrf_failed", "The form expired or did not come from this page: reload it "
@@ -181,14 +178,21 @@ def scan() -> Response:
     return _result(report)
 
 
+GO_URL_CHARS = 16 * 1024
+"""Longest address ``/go`` checks (the URL parser refuses longer ones anyway)."""
+
+
 @bp.get("/go")
 def go() -> Response:
     """The interstitial the extension sends people to: offline verdict, Back first, Open behind details."""
     url = request.args.get("url", "")
     st = state()
+    # Any web page can point a browser here (an <img> is enough): each GET runs a check, so it is
+    # rate-limited like a form, and what it checks is one address, not a whole message.
+    st.throttle(f"{request.remote_addr}|go")
     report: Report | None = None
     error = ""
-    if len(url) > st.settings.max_input_bytes:
+    if len(url) > GO_URL_CHARS:
         error = "too long"
     else:
         try:
@@ -196,7 +200,10 @@ def go() -> Response:
             report = st.run(st.scanner.check, url, offline=True)
         except InputError as e:
             error = e.message
-    openable = urlsplit(url).scheme.lower() in ("http", "https") if url else False
+    try:
+        openable = urlsplit(url).scheme.lower() in ("http", "https") if url else False
+    except ValueError:  # "http://[::1": the check above already said what is wrong with it
+        openable = False
     resp = make_response(render_template("go.html", url=url, report=report, error=error, openable=openable))
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -347,7 +354,8 @@ def switch_lang() -> WResponse:
     """Remember the chosen language and go back to where the switch was clicked."""
     to = request.args.get("to", "")
     nxt = request.args.get("next", "/")
-    if not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt:
+    # Browsers drop tabs and newlines from a URL: "/\t/evil.example" would leave the site.
+    if not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt or not nxt.isprintable():
         nxt = "/"
     resp = redirect(nxt, 303)
     if to in i18n.LANGS:

@@ -173,7 +173,8 @@ class PairedOrigins:
     def __init__(self, data_dir: Path) -> None:
         self._path = Path(data_dir) / PAIRED_FILE
         self._lock = threading.Lock()
-        self._origins: set[str] = set(self._load())
+        # Insertion-ordered, so the bound drops the oldest pairing, never the one just made.
+        self._origins: dict[str, None] = dict.fromkeys(self._load()[-self.MAX:])
 
     def _load(self) -> list[str]:
         try:
@@ -194,12 +195,12 @@ class PairedOrigins:
         with self._lock:
             if origin in self._origins:
                 return
-            self._origins.add(origin)
-            if len(self._origins) > self.MAX:  # bounded: drop an arbitrary old one
-                self._origins.pop()
+            if len(self._origins) >= self.MAX:  # bounded: drop the oldest
+                del self._origins[next(iter(self._origins))]
+            self._origins[origin] = None
             self._path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self._path.with_name(f".{self._path.name}.{secrets.token_hex(4)}.tmp")
-            tmp.write_text(json.dumps(sorted(self._origins)), encoding="utf-8")
+            tmp.write_text(json.dumps(list(self._origins)), encoding="utf-8")
             os.replace(tmp, self._path)
 
 

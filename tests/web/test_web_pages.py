@@ -46,7 +46,10 @@ def test_home_follows_accept_language_and_switch(client: FlaskClient) -> None:
     assert '<html lang="zh-CN">' in html  # the cookie wins over the header
 
 
-@pytest.mark.parametrize("nxt", ["//evil.test/", "https://evil.test/", "/\\evil.test", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "nxt", ["//evil.test/", "https://evil.test/", "/\\evil.test", "javascript:alert(1)", "/\t/evil.test",
+            "/\n/evil.test"],
+)
 def test_language_switch_is_not_an_open_redirect(client: FlaskClient, nxt: str) -> None:
     r = client.get("/lang", query_string={"to": "en", "next": nxt}, base_url=BASE)
     assert r.status_code == 303
@@ -205,6 +208,26 @@ def test_go_never_links_dangerous_schemes(client: FlaskClient, url: str) -> None
     html = client.get("/go", query_string={"url": url}, base_url=BASE).get_data(as_text=True)
     assert 'class="button danger"' not in html
     assert f'href="{url}' not in html
+
+
+def test_go_is_rate_limited_and_checks_one_address(web_settings: Settings, fake: FakeScanner) -> None:
+    # Any page can make a browser GET /go (an <img> is enough): it must not run checks without limit.
+    app = web.create_app(web_settings.replace(rate_limit_per_minute=5), scanner=fake)
+    c = app.test_client()
+    codes = [c.get("/go", query_string={"url": f"http://evil.example/{i}"}, base_url=BASE,
+                   headers={"Sec-Fetch-Site": "cross-site"}).status_code for i in range(20)]
+    assert codes.count(200) <= 6 and codes[-1] == 429
+    assert len(fake.calls) == codes.count(200)
+    fake.calls.clear()
+    c2 = web.create_app(web_settings, scanner=fake).test_client()
+    r = c2.get("/go", query_string={"url": "b.cn " * 4000}, base_url=BASE)
+    assert r.status_code == 200 and fake.calls == []  # too long for an address: not checked
+
+
+def test_go_with_an_unparsable_url_is_a_page_not_a_500(client: FlaskClient) -> None:
+    r = client.get("/go", query_string={"url": "http://[::1"}, base_url=BASE)
+    assert r.status_code == 200
+    assert 'class="button danger"' not in r.get_data(as_text=True)
 
 
 def test_go_checks_offline_only(web_settings: Settings) -> None:

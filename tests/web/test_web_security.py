@@ -143,6 +143,19 @@ def test_l08_moz_extension_paired_and_unpaired(client: FlaskClient, auth: dict[s
     assert check(again, {**auth, "Origin": MOZ}).status_code == 200
 
 
+def test_pairing_past_the_bound_keeps_the_new_origin_and_drops_the_oldest(tmp_path: Path) -> None:
+    from web.security import PairedOrigins
+
+    paired = PairedOrigins(tmp_path)
+    first = [f"moz-extension://{i:08x}-0000-4000-8000-000000000000" for i in range(PairedOrigins.MAX)]
+    for o in first:
+        paired.add(o)
+    newest = "moz-extension://ffffffff-0000-4000-8000-000000000000"
+    paired.add(newest)
+    assert newest in paired and first[0] not in paired and first[1] in paired
+    assert newest in PairedOrigins(tmp_path)  # and it was saved
+
+
 def test_pair_needs_the_token(client: FlaskClient, auth: dict[str, str]) -> None:
     r = client.post("/api/v1/pair", headers={"Host": auth["Host"], "Origin": MOZ})
     assert r.status_code == 401
