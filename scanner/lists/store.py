@@ -284,10 +284,21 @@ def write_bytes(path: Path, data: bytes) -> None:
 
 def read_allow(settings: Settings) -> list[str]:
     """The user's allowlist (normalised domains, in the order added)."""
+    path = allow_path(settings)
     try:
-        text = allow_path(settings).read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError:
         return []
+    # A hand edit on Chinese Windows saves GB18030: read it rather than fail (the next write stores
+    # UTF-8 again). Anything else is refused, never silently rewritten with characters lost.
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise StorageError(f"{path} is not text in UTF-8 or GB18030: fix or remove it")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scanner.canonical import canonicalize
-from scanner.errors import InputError
+from scanner.errors import InputError, StorageError
 from scanner.lists import (
     ListSet,
     add_list,
@@ -113,6 +113,18 @@ def test_allow_and_unallow(mini: Settings) -> None:
         unallow_domain(mini, "evil-login.example")
     with pytest.raises(InputError, match="not a domain"):
         allow_domain(mini, "not a domain")
+
+
+def test_allowlist_hand_edited_in_gb18030_is_read_and_kept(mini: Settings) -> None:
+    path = list_store.allow_path(mini)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("# 我的白名单\nmybank.example\n例子.测试\n".encode("gb18030"))
+    assert list_store.read_allow(mini) == ["mybank.example", "例子.测试"]
+    allow_domain(mini, "shop.example")  # rewrites the file as UTF-8, nothing lost
+    assert "mybank.example" in list_store.read_allow(mini) and "例子.测试" in list_store.read_allow(mini)
+    path.write_bytes(b"\xff\xfe\x00garbage\x81")
+    with pytest.raises(StorageError, match="not text in UTF-8 or GB18030"):
+        list_store.read_allow(mini)
 
 
 def test_corrupt_registry_is_survivable(mini: Settings, hosts_file: Path) -> None:
