@@ -231,7 +231,7 @@ def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
         if args.json:
             d = report.to_dict()
             d["file"] = str(path)
-            out.write(json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n")
+            out.write(json_line(d))
         else:
             out.write(safe_for_terminal(f"== {path}") + "\n")
             _emit_report(report, args, settings, out)

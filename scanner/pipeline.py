@@ -154,9 +154,13 @@ class Scanner:
     # -- stages, built on first use -------------------------------------------------------------
     def lists(self, use_lists: bool | None = None) -> ListSet:
         """The loaded lists (or an empty set when lists are off)."""
+        use = self.settings.use_lists if use_lists is None else use_lists
+        loaded = self._lists if use else self._no_lists
+        if loaded is not None:  # every hop of every link asks: no import statement on this path
+            return loaded
         from .lists import ListSet
 
-        if not (self.settings.use_lists if use_lists is None else use_lists):
+        if not use:
             if self._no_lists is None:
                 self._no_lists = ListSet.empty()
             return self._no_lists

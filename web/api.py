@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import logging
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +35,14 @@ _BODY_EXEMPT = {"api.scan", "api.pair"}
 _PREFLIGHT_HEADERS = f"{security.TOKEN_HEADER}, Content-Type"
 
 
+@cache  # package metadata is read from disk: once per process, not on every /health
 def _version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version
 
-        try:
-            return version("lurelens")
-        except PackageNotFoundError:
-            pass
-    except ImportError:  # pragma: no cover
-        pass
-    return "0.1.0"
+    try:
+        return version("lurelens")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.1.0"
 
 
 # ---- gates ---------------------------------------------------------------------------------------
