@@ -236,20 +236,30 @@ class _Lexer:
     script instead of one per candidate (a crafted page with thousands of candidates stays linear).
     """
 
-    __slots__ = ("code", "i", "stack", "pos")
+    __slots__ = ("code", "i", "stack", "pos", "open_end", "defers")
 
     def __init__(self, code: str) -> None:
         self.code = code
         self.i = 0
         self.stack: list[int] = []
         self.pos = 0
+        self.open_end = -1
+        """Where the string or comment starting at ``i`` ends, once a query stopped inside it."""
+        self.defers: dict[int, bool] = {}
+        """Per open brace: does its head make the block a function that does not run on load?"""
 
     def at(self, pos: int) -> tuple[bool, list[int]]:
         code = self.code
         if pos < self.pos:
-            self.i, self.stack = 0, []
+            self.i, self.stack, self.open_end = 0, [], -1
         self.pos = pos
         i, n, stack = self.i, min(pos, len(code)), self.stack
+        if self.open_end >= 0:
+            # The last query stopped inside a string or comment: answer from its known end instead
+            # of reading it again (an unclosed string would be re-read for every later query).
+            if pos <= self.open_end:
+                return True, list(stack)
+            i, self.open_end = self.open_end + 1, -1
         try:
             while i < n:
                 ch = code[i]
@@ -262,6 +272,7 @@ class _Lexer:
                             break
                         j += 1
                     if j >= pos:
+                        self.open_end = j
                         return True, list(stack)
                     i = j + 1
                     continue
@@ -269,6 +280,7 @@ class _Lexer:
                     end = code.find("\n", i) if code[i + 1] == "/" else code.find("*/", i + 2) + 1
                     end = len(code) if end <= 0 else end
                     if end >= pos:
+                        self.open_end = end
                         return True, list(stack)
                     i = end + 1
                     continue
@@ -298,10 +310,10 @@ def _lexer(code: str) -> _Lexer:
     return lexer
 
 
-def _enclosing(code: str, pos: int) -> tuple[bool, list[int]]:
-    """``(inside a string or comment, positions of the open braces around pos)``: a rough JS lexer."""
-    return _lexer(code).at(pos)
 
+
+_MAX_NESTING = 256
+"""Enclosing blocks looked at around a redirect candidate (the innermost ones)."""
 
 _RE_FUNC_HEAD = re.compile(
     r"(?:\bfunction\s*\*?\s*[\w$]*\s*\([^()]*\)|=>|(?<![\w$.])(?!(?:if|for|while|switch|catch|with)\b)"
@@ -319,16 +331,21 @@ def _runs_on_load(code: str, pos: int) -> bool:
     """True when code at ``pos`` runs as the page loads: top level, inside if/else, or in a function
     given to a timer, a load event, jQuery ready or an IIFE — not in a click handler or a function
     that is only defined."""
-    in_text, braces = _enclosing(code, pos)
+    lexer = _lexer(code)
+    in_text, braces = lexer.at(pos)
     if in_text:
         return False
-    for brace in braces:
-        head = code[max(0, brace - 200):brace]
-        if _RE_FUNC_HEAD.search(head):
+    defers = lexer.defers
+    # Real scripts nest a few dozen blocks; a crafted one nests thousands around every candidate.
+    for brace in braces[-_MAX_NESTING:]:
+        # Cached per brace: a crafted page nests thousands of braces around every candidate.
+        deferred = defers.get(brace)
+        if deferred is None:
+            head = code[max(0, brace - 200):brace]
             func = _RE_FUNC_HEAD.search(head)
-            assert func is not None
-            if not _RE_LOAD_CALLER.search(head[: func.start()]):
-                return False
+            deferred = defers[brace] = bool(func and not _RE_LOAD_CALLER.search(head[: func.start()]))
+        if deferred:
+            return False
     return True
 
 

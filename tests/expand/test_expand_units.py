@@ -276,3 +276,32 @@ def test_submit_in_a_handler_is_not_auto_submit() -> None:
     html = ('<form action="/f"><input name=a></form>'
             "<script>function send() { document.forms[0].submit() }</script>")
     assert find_page_redirects(html).auto_submit == ()
+
+
+def test_deeply_nested_braces_around_many_candidates_stay_fast() -> None:
+    # 60,000 open braces around 64 redirects: every candidate asked about every brace's head (93 s).
+    import time
+
+    page = "<script>" + "{" * 60000 + "location='http://a.test/';" * 64 + "</script>"
+    start = time.process_time()
+    scan = find_page_redirects(page)
+    assert [r.target for r in scan.redirects][:1] == ["http://a.test/"]
+    assert time.process_time() - start < 5.0
+
+
+def test_later_candidates_do_not_reread_an_unclosed_string() -> None:
+    # Inside an unclosed template string nothing runs; asking again must not re-read the string
+    # (13.5 s CPU when every candidate re-read it).
+    import time
+
+    body = "`" + "x" * 250000 + (" location='http://a.test/'; location.replace('http://b.test/');"
+                                 " window.open('http://c.test/','_self'); a.click(); f.submit();") * 64
+    start = time.process_time()
+    scan = find_page_redirects(f"<script>{body}</script><script>{body}</script>")
+    assert not scan.redirects
+    assert time.process_time() - start < 5.0
+
+
+def test_a_redirect_after_a_closed_string_still_counts() -> None:
+    scan = find_page_redirects("<script>var s = `a { b`; location='http://c.test/';</script>")
+    assert [r.target for r in scan.redirects] == ["http://c.test/"]
