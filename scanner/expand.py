@@ -506,7 +506,10 @@ class Expander:
             return self._expansion(start, self._walk(url, PRIMARY, limit, offline=True), PRIMARY)
         profiles = (PRIMARY, SECONDARY) if self.settings.compare_profiles else (PRIMARY,)
         key = "+".join(profiles)
-        hit = self._cache.get(start, key)
+        # Cached under the text as written, not the canonical address: "http://good.test\\@evil.test/"
+        # and "http://good.test/@evil.test/" canonicalise alike but only one is a parser trick.
+        written = url.strip()[:4096]
+        hit = self._cache.get(written, key)
         if hit is not None:
             return hit
         # The walk starts from the text as written, so parser differentials in it are caught.
@@ -515,7 +518,7 @@ class Expander:
         else:
             result = self._compare(url, start, limit)
         if result.stop_reason not in _TRANSIENT:
-            self._cache.put(start, key, result)
+            self._cache.put(written, key, result)
         return result
 
     def expand_many(self, urls: Sequence[str], *, offline: bool = False) -> list[Expansion]:

@@ -282,6 +282,21 @@ def test_s30_parsers_disagree_on_a_name(expander: Make, fx_a: Fixture, resolver:
     assert sum(resolver.calls.values()) == 0 and fx_a.total_hits == 0
 
 
+def test_a_cached_clean_link_does_not_answer_for_its_backslash_twin(
+    expander: Make, fx_a: Fixture, resolver: StubResolver
+) -> None:
+    # Both spellings canonicalise to the same address; only the backslash one is a parser trick,
+    # so they must not share a cache entry (either order hid or invented the warning).
+    fx_a.html("/", "<title>t</title>")
+    ex = expander(cache_ttl=3600)
+    clean = ex.expand(f"http://evil.test:{fx_a.port}/@a.test/")
+    tricky = ex.expand(f"http://evil.test:{fx_a.port}\\@a.test/")
+    assert not tricky.cached and "expand.parser_confusion" in codes(tricky)
+    again = ex.expand(f"http://evil.test:{fx_a.port}/@a.test/")
+    assert again.cached and again.stop_reason is clean.stop_reason
+    assert "expand.parser_confusion" not in codes(again)
+
+
 def test_s31_mixed_confusion(expander: Make, canary: Fixture, spy: SpyBackend) -> None:
     e = expander(backend=spy).expand(f"http://1.1.1.1 &@127.0.0.9:{canary.port}# @shop.test/")
     assert e.stop_reason in (StopReason.BLOCKED_ADDRESS, StopReason.INVALID_URL) and spy.connects == []
