@@ -113,10 +113,11 @@ def default_fetcher(settings: Settings) -> FeedFetcher:
         on_progress: Callable[[int, int | None], None] | None = None,
     ) -> FeedResponse:
         progress = (lambda done: on_progress(done, None)) if on_progress is not None else None
+        deadline = time.monotonic() + FEED_TIMEOUT  # for the whole download, redirects included
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 r = client.get(url, headers=dict(headers), max_bytes=max_bytes, progress=progress,
-                               timeout=FEED_TIMEOUT)
+                               timeout=FEED_TIMEOUT, deadline=deadline)
             except FetchError as e:
                 raise FeedError(f"download failed: {e.message}") from None
             location = r.header("location")

@@ -190,6 +190,25 @@ def test_redirect_is_followed(feed: tuple[HTTPServer, Settings]) -> None:
     assert _result(update(settings)).status == "updated"
 
 
+def test_feed_time_limit_covers_the_whole_redirect_chain(
+    feed: tuple[HTTPServer, Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each hop got the full limit before: six slow redirects took six times FEED_TIMEOUT.
+    server, settings = feed
+    monkeypatch.setattr(importlib.import_module("scanner.lists.update"), "FEED_TIMEOUT", 1.0)
+
+    def slow_redirect(request: Request) -> Response:
+        time.sleep(0.4)
+        n = int(request.args.get("n", "0"))
+        return Response("", status=302, headers={"Location": f"/phish.txt?n={n + 1}"})
+
+    server.expect_request("/phish.txt").respond_with_handler(slow_redirect)
+    t0 = time.monotonic()
+    r = _result(update(settings))
+    assert r.status == "failed" and r.kept_previous
+    assert time.monotonic() - t0 < 2.0
+
+
 def test_pinned_checksum_mismatch(httpserver_ipv4: HTTPServer, make_sources: Callable[..., Settings]) -> None:
     httpserver_ipv4.expect_request("/p.txt").respond_with_data(FRESH, content_type="text/plain")
     base = httpserver_ipv4.url_for("").rstrip("/")
