@@ -191,6 +191,8 @@ _DENY_V6: tuple[tuple[ipaddress.IPv6Network, str], ...] = tuple(
         ("::1/128", "loopback"),
         ("::ffff:0:0/96", "IPv4-mapped"),
         ("::/96", "IPv4-compatible"),
+        ("::ffff:0:0:0/96", "IPv4-translated"),
+        ("::/8", "IETF-reserved"),  # the rest of the block the three above come from
         ("64:ff9b::/96", "NAT64"),
         ("64:ff9b:1::/48", "NAT64 local-use"),
         ("100::/64", "discard-only"),
