@@ -35,7 +35,6 @@ Error tree::
 
 from __future__ import annotations
 
-import concurrent.futures
 import ipaddress
 import logging
 import re
@@ -47,7 +46,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import httpcore
 from httpcore._backends.base import SOCKET_OPTION  # the type of the backend's signature
@@ -332,25 +331,44 @@ def check_target(ip: str, port: int, settings: Settings) -> FetchError | None:
 # Resolution
 
 
-@cache
-def _dns_pool() -> concurrent.futures.ThreadPoolExecutor:
-    return concurrent.futures.ThreadPoolExecutor(max_workers=8, thread_name_prefix="lurelens-dns")
+DNS_LOOKUPS = 32
+"""Lookups that may be in progress at once, hung ones included; past that a lookup fails at once."""
+_DNS_SLOTS = threading.BoundedSemaphore(DNS_LOOKUPS)
 
 
 class SystemResolver:
-    """``getaddrinfo`` with a timeout (it has none of its own)."""
+    """``getaddrinfo`` with a timeout (it has none of its own).
+
+    Each lookup runs in a thread of its own: a lookup that hangs past its timeout keeps only its own
+    thread (and one of :data:`DNS_LOOKUPS` slots) until the system gives up, so a few unanswered
+    names never make other names wait behind them in a shared queue.
+    """
 
     def __init__(self, timeout: float = 3.0) -> None:
         self.timeout = timeout
 
     def __call__(self, name: str) -> list[str]:
         """Every address ``name`` resolves to, in order, without duplicates."""
-        fut = _dns_pool().submit(socket.getaddrinfo, name, None, 0, socket.SOCK_STREAM)
-        try:
-            infos = fut.result(timeout=self.timeout)
-        except concurrent.futures.TimeoutError:
-            raise DNSFailure("DNS lookup timed out", detail="dns timeout") from None
-        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not _DNS_SLOTS.acquire(blocking=False):
+            raise DNSFailure("too many DNS lookups are hanging", detail="dns busy")
+        answer: list[Any] = []
+        done = threading.Event()
+
+        def lookup() -> None:
+            try:
+                answer.append(socket.getaddrinfo(name, None, 0, socket.SOCK_STREAM))
+            except BaseException as e:  # noqa: BLE001 - handed to the caller below
+                answer.append(e)
+            finally:
+                _DNS_SLOTS.release()
+                done.set()
+
+        threading.Thread(target=lookup, name="lurelens-dns", daemon=True).start()
+        if not done.wait(self.timeout):
+            raise DNSFailure("DNS lookup timed out", detail="dns timeout")
+        if isinstance(answer[0], BaseException):
+            raise answer[0]
+        return list(dict.fromkeys(str(info[4][0]) for info in answer[0]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -305,3 +305,35 @@ def test_later_candidates_do_not_reread_an_unclosed_string() -> None:
 def test_a_redirect_after_a_closed_string_still_counts() -> None:
     scan = find_page_redirects("<script>var s = `a { b`; location='http://c.test/';</script>")
     assert [r.target for r in scan.redirects] == ["http://c.test/"]
+
+
+def test_hanging_dns_lookups_do_not_starve_other_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Eight unanswered names used to fill a shared pool of eight: every other name then timed out.
+    import socket
+    import threading
+
+    from scanner import fetch
+
+    release = threading.Event()
+    real = socket.getaddrinfo
+
+    def fake(name: str, *args: object, **kwargs: object) -> list:  # type: ignore[type-arg]
+        if name.startswith("slow"):
+            release.wait(10)
+            raise socket.gaierror("gave up")
+        return real("127.0.0.1", *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    resolver = fetch.SystemResolver(timeout=0.1)
+    try:
+        for i in range(8):
+            with pytest.raises(fetch.DNSFailure, match="timed out"):
+                resolver(f"slow{i}.test")
+        assert resolver("good.test") == ["127.0.0.1"]
+        for i in range(8, fetch.DNS_LOOKUPS):  # every slot hung: fail at once, never queue
+            with pytest.raises(fetch.DNSFailure):
+                resolver(f"slow{i}.test")
+        with pytest.raises(fetch.DNSFailure, match="hanging"):
+            resolver("good.test")
+    finally:
+        release.set()
