@@ -52,7 +52,7 @@ import httpcore
 from httpcore._backends.base import SOCKET_OPTION  # the type of the backend's signature
 
 from .canonical import CanonicalURL, canonicalize
-from .errors import InvalidURL, ScannerError
+from .errors import InvalidURL, ScannerError, StorageError
 from .models import StopReason
 from .settings import Settings
 
@@ -847,6 +847,8 @@ class GuardedClient:
         except FetchError as e:
             e.ip = e.ip or ip
             raise
+        except StorageError:
+            raise
         except (httpcore.TimeoutException, TimeoutError):
             raise FetchTimeout("the server did not answer in time", detail="timeout", ip=ip) from None
         except httpcore.ConnectError as e:
@@ -901,7 +903,10 @@ class GuardedClient:
                 truncated = True
             if piece:
                 if stream_to is not None:
-                    stream_to.write(piece)
+                    try:
+                        stream_to.write(piece)
+                    except OSError as e:  # our disk, not the network: never retried elsewhere
+                        raise StorageError(f"cannot save the download: {e.strerror or e}") from None
                 else:
                     parts.append(piece)
                 kept += len(piece)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 from expand_fixtures import Fixture, StubResolver
 
-from scanner.errors import ScannerError
+from scanner.errors import ScannerError, StorageError
 from scanner.fetch import BlockedScheme, FetchError, FetchTimeout, GuardedClient, InvalidTarget, fetch
 from scanner.models import StopReason
 from scanner.settings import Settings
@@ -33,6 +33,20 @@ def test_stream_large_feed_to_file(client: GuardedClient, fx_a: Fixture) -> None
     assert r.status == 200 and not r.truncated and r.body == b"" and out.getvalue() == payload
     assert seen[-1] == len(payload) and seen == sorted(seen) and len(seen) > 10
     assert r.ip == "127.0.0.1" and r.header("content-encoding") == "gzip"
+
+
+def test_a_full_disk_is_a_storage_error_not_a_network_one(client: GuardedClient, fx_a: Fixture) -> None:
+    # It used to become ConnectFailure: retried on the next address, data written twice.
+    import errno
+
+    class FullDisk(io.BytesIO):
+        def write(self, data: bytes, /) -> int:  # type: ignore[override]
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    fx_a.route("/feed.txt", 200, [("Content-Type", "text/plain")], b"evil.example\n" * 1000)
+    with pytest.raises(StorageError, match="No space left"):
+        client.get(fx_a.url("/feed.txt", "a.test"), max_bytes=MiB, stream_to=FullDisk(), timeout=10)
+    assert fx_a.total_hits == 1
 
 
 def test_cap_marks_truncated(client: GuardedClient, fx_a: Fixture) -> None:
