@@ -739,7 +739,7 @@ class GuardedClient:
             ips = [c.ip]
         else:
             try:
-                ips = [str(ipaddress.ip_address(str(a).split("%", 1)[0])) if "%" not in str(a) else str(a)
+                ips = [str(ipaddress.ip_address(str(a))) if "%" not in str(a) else str(a)
                        for a in self.resolver(c.host)]
             except FetchError:
                 raise

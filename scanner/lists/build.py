@@ -142,7 +142,10 @@ def read_list(settings: Settings, spec: SourceSpec) -> Compiled:
         size = file.stat().st_size
         if size > MAX_LIST_BYTES:
             return Compiled(spec, None, file, f"file too large ({size} bytes)")
-        data = file.read_bytes()
+        with file.open("rb") as f:  # bounded read as well: the file may grow after the stat()
+            data = f.read(MAX_LIST_BYTES + 1)
+        if len(data) > MAX_LIST_BYTES:
+            return Compiled(spec, None, file, f"file too large (over {MAX_LIST_BYTES} bytes)")
     except OSError as e:
         return Compiled(spec, None, file, f"cannot read {file}: {e.strerror or e}")
     try:
