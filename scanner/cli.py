@@ -11,25 +11,22 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from enum import IntEnum
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ConfigError, EmptyInput, ImageTooLarge, InputError, InputTooLarge, ScannerError
+from .errors import (
+    ConfigError,
+    EmptyInput,
+    ExitStatus,
+    ImageTooLarge,
+    InputError,
+    InputTooLarge,
+    ScannerError,
+)
 from .models import Report
 from .settings import Settings
 
 log = logging.getLogger("lurelens")
-
-
-class ExitStatus(IntEnum):
-    """Process exit codes (public API)."""
-
-    OK = 0
-    WARN = 1
-    BAD_INPUT = 2
-    CONFIG = 3
-    INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,8 +45,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=("zh", "en"), help="output language (default: from LANG)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full command line."""
+Plugin = Callable[[Any], None]
+"""Adds subcommands to an argparse subparsers object (``web.cli.add_parsers`` adds ``serve``)."""
+
+
+def build_parser(plugins: Sequence[Plugin] = ()) -> argparse.ArgumentParser:
+    """The library's command line, plus the subcommands ``plugins`` add (the faces above it)."""
     parser = _Parser(prog="lurelens", description="Check links, messages and QR photos for lures.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -79,26 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=_cmd_page)
 
-    p = sub.add_parser("serve", help="run the local web service and API")
-    p.add_argument("--port", type=int, help="port (default 8765)")
-    p.add_argument("--host", help="interface (default 127.0.0.1)")
-    p.add_argument("--threads", type=int, help="worker threads (default 32)")
-    p.add_argument(
-        "--allow-public-bind",
-        "--i-know-this-exposes-the-service",
-        dest="allow_public_bind",
-        action="store_true",
-        help="allow a non-loopback address (exposes the service to your network)",
-    )
-    _common(p)
-    p.set_defaults(func=_cmd_serve)
-
-    p = sub.add_parser("token", help="print the API token for the browser extension")
-    p.add_argument("--rotate", action="store_true", help="replace the token with a new one")
-    _common(p)
-    p.set_defaults(func=_cmd_token)
-
     _optional_parsers(sub)
+    for plugin in plugins:
+        before = set(sub.choices)
+        plugin(sub)
+        for name in sub.choices.keys() - before:
+            _common(sub.choices[name])
     return parser
 
 
@@ -254,21 +241,6 @@ def _cmd_page(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     return ExitStatus.WARN if report.warn else ExitStatus.OK
 
 
-def _cmd_serve(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
-    from web.cli import run_serve
-
-    overrides: dict[str, Any] = {"port": args.port, "host": args.host, "threads": args.threads}
-    if args.allow_public_bind:
-        overrides["allow_public_bind"] = True
-    return int(run_serve(args, _settings(args, **overrides)))
-
-
-def _cmd_token(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
-    from web.cli import run_token
-
-    return int(run_token(args, _settings(args)))
-
-
 def _cmd_delegate(func: Callable[[argparse.Namespace, Settings], int]) -> Callable[..., int]:
     def run(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
         return int(func(args, _settings(args)))
@@ -277,14 +249,18 @@ def _cmd_delegate(func: Callable[[argparse.Namespace, Settings], int]) -> Callab
 
 
 def main(
-    argv: Sequence[str] | None = None, *, out: IO[str] | None = None, stdin: IO[bytes] | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    out: IO[str] | None = None,
+    stdin: IO[bytes] | None = None,
+    plugins: Sequence[Plugin] = (),
 ) -> int:
     """Run one command; return the exit status (never raises for bad input)."""
     out = out if out is not None else sys.stdout
     stdin = stdin if stdin is not None else sys.stdin.buffer
     logging.basicConfig(level=logging.WARNING, format="lurelens: %(message)s")
     try:
-        parser = build_parser()
+        parser = build_parser(plugins)
         args = parser.parse_args(argv)
         if args.version:
             from importlib.metadata import PackageNotFoundError, version
@@ -312,7 +288,7 @@ def main(
         return ExitStatus.BAD_INPUT
     except ScannerError as e:
         sys.stderr.write(f"lurelens: {e.message}\n")
-        return ExitStatus.CONFIG if e.http_status >= 500 else ExitStatus.BAD_INPUT
+        return ExitStatus.BAD_INPUT if e.http_status < 500 else ExitStatus.UNAVAILABLE
     except KeyboardInterrupt:
         sys.stderr.write("lurelens: interrupted\n")
         return ExitStatus.INTERRUPTED
@@ -321,5 +297,5 @@ def main(
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """``python -m scanner``: the library's commands (the ``lurelens`` script adds ``serve``)."""
     sys.exit(main())

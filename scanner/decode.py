@@ -580,7 +580,7 @@ def decode_raw(
     data: bytes, settings: Settings | None = None, *, stats: DecodeStats | None = None
 ) -> list[DecodedCode]:
     """Every code in the image ``data`` (no classification); raises the image errors of :mod:`images`."""
-    settings = settings or Settings()
+    settings = settings if settings is not None else Settings.load()
     start = time.perf_counter()
     deadline = start + settings.decode_budget
     frames = load_frames(data, settings)
@@ -599,7 +599,18 @@ def decode_image(data: bytes, settings: Settings | None = None) -> list[Payload]
     """
     from .payloads import classify
 
-    return [classify(c.text, source="image", raw=c.raw) for c in decode_raw(data, settings)]
+    settings = settings if settings is not None else Settings.load()
+    nested = nested_decoder(settings)
+    return [classify(c.text, source="image", raw=c.raw, nested=nested) for c in decode_raw(data, settings)]
+
+
+def nested_decoder(settings: Settings) -> Callable[[bytes], list[DecodedCode]]:
+    """The decoder :func:`scanner.payloads.classify` uses for a QR picture inside a ``data:`` URI:
+    the caller's limits, with the short nested budget."""
+    from .payloads import NESTED_BUDGET
+
+    inner = settings.replace(decode_budget=min(settings.decode_budget, NESTED_BUDGET))
+    return lambda data: decode_raw(data, inner)
 
 
 def zxing_only(data: bytes) -> list[str]:

@@ -23,6 +23,24 @@ Every message says what to do next.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """Process exit codes of every ``lurelens`` command (public API; one table for all faces)."""
+
+    OK = 0
+    """Nothing warns (``unknown`` included); the command did what was asked."""
+    WARN = 1
+    """Something warns."""
+    BAD_INPUT = 2
+    """Usage or bad input: one line on stderr."""
+    CONFIG = 3
+    """A configuration error (settings file, sources file)."""
+    UNAVAILABLE = 4
+    """A network or storage failure: a feed could not be downloaded, a file could not be written."""
+    INTERRUPTED = 130
+
 
 class ScannerError(Exception):
     """Base for everything scanner raises on purpose."""

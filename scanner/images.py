@@ -126,7 +126,7 @@ def load_frames(data: bytes, settings: Settings | None = None) -> list[Gray]:
     code reads as black on white. Raises :class:`UnsupportedImage`, :class:`ImageTooLarge` or
     :class:`CorruptImage`.
     """
-    settings = settings or Settings()
+    settings = settings if settings is not None else Settings.load()
     if not isinstance(data, bytes | bytearray | memoryview):
         raise UnsupportedImage("expected the bytes of an image file")
     data = bytes(data)

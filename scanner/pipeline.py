@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
 from types import SimpleNamespace
@@ -150,6 +150,7 @@ class Scanner:
         self._no_lists: ListSet | None = None
         self._expander = expander
         self._lock = threading.Lock()
+        self._nested = _nested_decoder(self.settings)
 
     # -- stages, built on first use -------------------------------------------------------------
     def lists(self, use_lists: bool | None = None) -> ListSet:
@@ -194,7 +195,7 @@ class Scanner:
         clean = validate_text(text, self.settings)
         if _SINGLE_WEB_URL.match(clean):
             canonicalize(clean)  # one pasted web URL that no browser would open: say so (InvalidURL)
-        payload = classify(clean, source="text")
+        payload = classify(clean, source="text", nested=self._nested)
         return self._report((payload,), "text", offline=offline, use_lists=use_lists)
 
     def check_payloads(
@@ -384,7 +385,7 @@ class Scanner:
                 to_expand.append((i, canon))
                 continue
             # An app link, a payment code, javascript:… found inside text: classify, never fetch.
-            p = classify(canon.href, source="link")
+            p = classify(canon.href, source="link", nested=self._nested)
             out[i] = _unfetched_link(
                 canon, original, StopReason.NON_HTTP_TARGET, payload_reasons(p), checked=False
             )
@@ -459,6 +460,18 @@ class Scanner:
         )
 
 
+def _nested_decoder(settings: Settings) -> Callable[[bytes], Sequence[Any]]:
+    """Reads a QR picture inside a ``data:image/…`` link with this scanner's limits; the decoder
+    (OpenCV, zxing-cpp) is imported only when such a picture turns up."""
+
+    def decode(data: bytes) -> Sequence[Any]:
+        from .decode import nested_decoder
+
+        return nested_decoder(settings)(data)
+
+    return decode
+
+
 def _unfetched_link(
     canon: CanonicalURL,
     original: str,
@@ -513,6 +526,11 @@ def default_scanner(settings: Settings | None = None) -> Scanner:
         return sc
 
 
-def check(text_or_url: str, *, offline: bool = False, settings: Settings | None = None, **kw: Any) -> Report:
-    """Check a URL or a pasted message and explain the verdict (the library's front door)."""
+def check(
+    text_or_url: str, *, offline: bool | None = None, settings: Settings | None = None, **kw: Any
+) -> Report:
+    """Check a URL or a pasted message and explain the verdict (the library's front door).
+
+    ``offline=None`` follows ``settings.offline``: ``check(url, settings=Settings(offline=True))``
+    never opens a socket."""
     return default_scanner(settings).check(text_or_url, offline=offline, **kw)

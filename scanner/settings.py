@@ -19,7 +19,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "LURELENS_"
 # Fields that may only be set from Python code (tests): never from a file or the environment.
-_PYTHON_ONLY = frozenset({"egress_allow", "config_file"})
+_PYTHON_ONLY = frozenset({"egress_allow", "config_file", "system_lang"})
 
 
 def _default_data_dir() -> Path:
@@ -38,6 +38,10 @@ class Settings:
     )
     config_file: Path | None = field(default=None, metadata={"help": "The TOML file read."})
     lang: str = field(default="auto", metadata={"help": "Output language: zh, en or auto (LANG)."})
+    system_lang: str = field(
+        default="en",
+        metadata={"help": "The system's language (zh or en), read from LC_ALL/LC_MESSAGES/LANG at load."},
+    )
     offline: bool = field(default=False, metadata={"help": "Never fetch: check links as written."})
     use_lists: bool = field(
         default=True,
@@ -138,6 +142,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 problems.append(f"{name}={getattr(self, name)!r} must be positive")
+        if self.system_lang not in ("zh", "en"):
+            problems.append(f"system_lang={self.system_lang!r} must be zh or en")
         if self.lang not in ("auto", "zh", "en"):
             problems.append(f"lang={self.lang!r} must be zh, en or auto")
         if problems:
@@ -146,10 +152,7 @@ class Settings:
     @property
     def ui_lang(self) -> str:
         """``zh`` or ``en``: the language for people (``auto`` follows ``LANG``)."""
-        if self.lang != "auto":
-            return self.lang
-        lang = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG", "")
-        return "zh" if lang.lower().startswith("zh") else "en"
+        return self.system_lang if self.lang == "auto" else self.lang
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (validated again)."""
@@ -168,7 +171,8 @@ class Settings:
         9000
         """
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
+        locale = env.get("LC_ALL") or env.get("LC_MESSAGES") or env.get("LANG", "")
+        values: dict[str, Any] = {"system_lang": "zh" if locale.lower().startswith("zh") else "en"}
         path = config_file or env.get(ENV_PREFIX + "CONFIG")
         if path:
             values.update(_read_toml(Path(path)))

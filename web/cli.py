@@ -1,7 +1,7 @@
 """``lurelens serve`` and ``lurelens token``: subcommands the main CLI adds lazily.
 
-``scanner/cli.py`` calls :func:`add_parsers` only when it builds its parser, so ``import scanner``
-never imports Flask. ``python -m web`` runs the same commands on their own.
+The ``lurelens`` console script (``lurelens/cli.py``) hands :func:`add_parsers` to the library's
+parser, so ``scanner`` never imports ``web`` or Flask. ``python -m web`` runs the same commands alone.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from scanner.errors import ScannerError
+from scanner.errors import ExitStatus, ScannerError, StorageError
 from scanner.settings import Settings
 
 
@@ -24,11 +24,11 @@ def add_parsers(subparsers: Any) -> None:
                    action="store_true", default=None,
                    help="allow a non-loopback --host (exposes the service to the network)")
     p.add_argument("--threads", type=int, default=None, help="worker threads (default 32)")
-    p.set_defaults(handler=run_serve, command="serve")
+    p.set_defaults(func=run_serve)
     t = subparsers.add_parser("token", help="Print the API access key for the browser extension.")
     t.add_argument("--rotate", action="store_true",
                    help="replace the key with a new one (the old one stops working)")
-    t.set_defaults(handler=run_token, command="token")
+    t.set_defaults(func=run_token)
 
 
 def _apply(args: argparse.Namespace, settings: Settings) -> Settings:
@@ -47,10 +47,10 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         return serve(settings)
     except ScannerError as e:
         print(f"lurelens serve: {e.message}", file=sys.stderr)
-        return 2
+        return ExitStatus.BAD_INPUT
     except OSError as e:  # port in use, permission denied
         print(f"lurelens serve: cannot listen: {e.strerror or e}", file=sys.stderr)
-        return 2
+        return ExitStatus.BAD_INPUT
 
 
 def run_token(args: argparse.Namespace, settings: Settings) -> int:
@@ -61,9 +61,9 @@ def run_token(args: argparse.Namespace, settings: Settings) -> int:
         token = rotate_token(settings) if args.rotate else ensure_token(settings)
     except ScannerError as e:
         print(f"lurelens token: {e.message}", file=sys.stderr)
-        return 3
+        return ExitStatus.UNAVAILABLE if isinstance(e, StorageError) else ExitStatus.CONFIG
     print(token)
-    return 0
+    return ExitStatus.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings.load()
     except ScannerError as e:
         print(f"lurelens: {e.message}", file=sys.stderr)
-        return 3
-    code: int = args.handler(args, settings)
+        return ExitStatus.CONFIG
+    code: int = args.func(args, settings)
     return code

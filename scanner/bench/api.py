@@ -125,7 +125,7 @@ class ServiceProcess:
     def _token(self) -> str:
         """The API token of this data dir, as ``lurelens token`` prints it."""
         out = subprocess.run(
-            [sys.executable, "-m", "scanner", "token", "--config", str(self.config)],
+            [sys.executable, "-m", "lurelens", "token", "--config", str(self.config)],
             capture_output=True,
             text=True,
             timeout=60,

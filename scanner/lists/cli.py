@@ -13,12 +13,14 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-from ..errors import ConfigError, InputError, ScannerError
+from ..errors import ConfigError, ExitStatus, InputError, ScannerError
 from ..settings import Settings
 from .formats import FORMATS
 from .store import CATEGORIES
 
-OK, FAILED, BAD_INPUT, CONFIG = 0, 1, 2, 3
+OK, BAD_INPUT, CONFIG, FAILED = (
+    ExitStatus.OK, ExitStatus.BAD_INPUT, ExitStatus.CONFIG, ExitStatus.UNAVAILABLE
+)
 
 _T = {
     "en": {

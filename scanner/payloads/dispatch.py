@@ -7,6 +7,7 @@ import re
 from ..models import Payload
 from .fields import _clip, _is_binary, _me_fields, _payload, _url_field
 from .kinds import (
+    NestedDecoder,
     _alipay,
     _app_link,
     _crypto,
@@ -30,11 +31,20 @@ from .kinds import (
 from .tables import _APPS, _BLOCKED, _CRYPTO, _SCHEME, _SCRIPT, MAX_CLASSIFY_CHARS, K
 
 
-def classify(text: str, *, source: str = "text", raw: bytes | None = None, _depth: int = 0) -> Payload:
+def classify(
+    text: str,
+    *,
+    source: str = "text",
+    raw: bytes | None = None,
+    nested: NestedDecoder | None = None,
+    _depth: int = 0,
+) -> Payload:
     """What ``text`` is (see :class:`~scanner.models.PayloadKind`), with fields, links and explanation.
 
     ``source`` is ``text`` (pasted), ``image`` (decoded from a code) or ``link`` (found in a text);
-    ``raw`` are the code's bytes, used to show binary payloads in hex.
+    ``raw`` are the code's bytes, used to show binary payloads in hex. ``nested`` reads the codes in
+    a ``data:image/…`` picture (the pipeline passes the decoder with the caller's settings); without
+    it such a picture is described, not decoded — this package stays pure.
 
     >>> classify("WIFI:T:WPA;S:Cafe\\\\;Guest;P:p\\\\:a;;").fields["ssid"]
     'Cafe;Guest'
@@ -97,7 +107,7 @@ def classify(text: str, *, source: str = "text", raw: bytes | None = None, _dept
     if scheme in _CRYPTO:
         return _crypto(text, scheme, rest, source)
     if scheme == "data":
-        return _data_uri(text, s, source, _depth)
+        return _data_uri(text, s, source, _depth, nested)
     if scheme in _SCRIPT:
         return _javascript(text, s, source)
     if scheme in _BLOCKED:

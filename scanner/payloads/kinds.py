@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable, Sequence
+from typing import Protocol
 from urllib.parse import unquote
 
 from ..models import Payload
@@ -29,7 +31,6 @@ from .tables import (
     MASK,
     MAX_FIELDS,
     MAX_NESTING,
-    NESTED_BUDGET,
     K,
 )
 
@@ -182,7 +183,21 @@ def _crypto(text: str, scheme: str, rest: str, source: str) -> Payload:
     return _payload(text, K.CRYPTO_PAYMENT, source, fields=fields, links=links)
 
 
-def _data_uri(text: str, s: str, source: str, depth: int) -> Payload:
+class NestedCode(Protocol):
+    """A code read from a picture: its text and its raw bytes (``scanner.decode.DecodedCode``)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def raw(self) -> bytes | None: ...
+
+
+NestedDecoder = Callable[[bytes], Sequence[NestedCode]]
+"""Reads the codes in an image's bytes; raises ``InputError`` for a picture it cannot read."""
+
+
+def _data_uri(text: str, s: str, source: str, depth: int, nested: NestedDecoder | None = None) -> Payload:
     head, sep, body = s[5:].partition(",")
     if not sep:
         return _payload(text, K.DATA_URI, source, fields={"media_type": "", "error": "malformed"},
@@ -217,27 +232,25 @@ def _data_uri(text: str, s: str, source: str, depth: int) -> Payload:
         else:
             fields["text"] = decoded
             links = _links_in(decoded)
-    elif media.startswith("image/") and depth < MAX_NESTING:
-        links = _nested_codes(data, fields, depth)
+    elif media.startswith("image/") and depth < MAX_NESTING and nested is not None:
+        links = _nested_codes(data, fields, depth, nested)
     return _payload(text, K.DATA_URI, source, fields=fields, links=links, display=_clip(text, 120))
 
 
-def _nested_codes(data: bytes, fields: dict[str, str], depth: int) -> list[str]:
+def _nested_codes(data: bytes, fields: dict[str, str], depth: int, nested: NestedDecoder) -> list[str]:
     """Decode a QR picture inside a ``data:image/…`` URI (depth-limited): its texts and links."""
-    from ..decode import decode_raw
     from ..errors import InputError
-    from ..settings import Settings
     from .dispatch import classify  # the package's entry point: a code in a data: URI is a payload too
 
     try:
-        codes = decode_raw(data, Settings(decode_budget=NESTED_BUDGET))
+        codes = nested(data)
     except InputError as e:
         fields["error"] = e.code
         return []
     links: list[str] = []
     texts = []
     for code in codes:
-        inner = classify(code.text, source="image", raw=code.raw, _depth=depth + 1)
+        inner = classify(code.text, source="image", raw=code.raw, nested=nested, _depth=depth + 1)
         texts.append(inner.display or inner.text)
         links.extend(inner.links)
         fields.setdefault("nested_kind", inner.kind.value)

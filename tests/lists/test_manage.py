@@ -204,10 +204,10 @@ def test_cli_update_failure_exit_code(make_sources: Callable[..., Settings],
     s.close()
     settings = make_sources(base=f"http://127.0.0.1:{port}", egress_allow=frozenset({("127.0.0.1", port)}),
                             lang="en")
-    assert _run(settings, "update", "--json") == 1
+    assert _run(settings, "update", "--json") == 4
     data = json.loads(capsys.readouterr().out)
     assert data["failed"] == 1
-    assert _run(settings, "update", "phish") == 1
+    assert _run(settings, "update", "phish") == 4
     out = capsys.readouterr().out
     assert "phish: FAILED" in out and "1 failed" in out
     assert _run(settings, "update", "no-such-list") == 2

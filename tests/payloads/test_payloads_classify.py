@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from pathlib import Path
 
 import pytest
 import segno
@@ -15,6 +16,8 @@ from scanner import reasons as R
 from scanner.models import Level, Severity
 from scanner.models import PayloadKind as K
 from scanner.payloads import DATA_URI_MAX, MASK, classify, mask_secrets, payload_reasons
+from scanner.payloads.kinds import NestedDecoder
+from scanner.settings import Settings
 from scanner.verdict import decide
 
 
@@ -349,13 +352,37 @@ def test_data_uri_over_the_cap_is_not_decoded() -> None:
     assert len(p.display) <= 120
 
 
+def _nested() -> NestedDecoder:
+    from scanner.decode import nested_decoder
+
+    return nested_decoder(Settings.load(environ={}))
+
+
 def test_data_uri_image_holding_a_qr_is_decoded_nested() -> None:
     buf = io.BytesIO()
     segno.make("https://inner.test/x").save(buf, kind="png", scale=3)
-    p = classify("data:image/png;base64," + b64(buf.getvalue()))
+    p = classify("data:image/png;base64," + b64(buf.getvalue()), nested=_nested())
     assert p.kind is K.DATA_URI
     assert p.fields["nested"] == "https://inner.test/x"
     assert p.links == ("https://inner.test/x",)
+
+
+def test_data_uri_image_without_a_decoder_is_described_not_decoded() -> None:
+    """classify is pure: without the decoder the pipeline injects, a picture stays a picture."""
+    buf = io.BytesIO()
+    segno.make("https://inner.test/x").save(buf, kind="png", scale=3)
+    p = classify("data:image/png;base64," + b64(buf.getvalue()))
+    assert p.kind is K.DATA_URI and "nested" not in p.fields and p.links == ()
+
+
+def test_pipeline_decodes_a_qr_inside_a_pasted_data_uri(tmp_path: Path) -> None:
+    from scanner.pipeline import Scanner
+
+    buf = io.BytesIO()
+    segno.make("https://inner.test/x").save(buf, kind="png", scale=3)
+    settings = Settings.load(environ={}, data_dir=tmp_path, offline=True, use_lists=False)
+    report = Scanner(settings).check("data:image/png;base64," + b64(buf.getvalue()))
+    assert [lr.url for lr in report.links] == ["https://inner.test/x"]
 
 
 def test_nested_data_uri_depth_is_limited() -> None:
@@ -366,15 +393,16 @@ def test_nested_data_uri_depth_is_limited() -> None:
 
     level1 = wrap("https://deep.test/")
     level2 = wrap(level1)
-    p = classify(level2)  # depth 0 decodes level2 → level1 (depth 1) decodes → the URL (depth 2)
+    # depth 0 decodes level2 → level1 (depth 1) decodes → the URL (depth 2)
+    p = classify(level2, nested=_nested())
     assert p.links == ("https://deep.test/",)
-    p3 = classify(wrap(level2)) if len(level2) < 2000 else None
+    p3 = classify(wrap(level2), nested=_nested()) if len(level2) < 2000 else None
     if p3 is not None:
         assert p3.links == ()
 
 
 def test_data_uri_image_that_is_not_an_image() -> None:
-    p = classify("data:image/png;base64," + b64(b"<svg onload=alert(1)>"))
+    p = classify("data:image/png;base64," + b64(b"<svg onload=alert(1)>"), nested=_nested())
     assert p.kind is K.DATA_URI
     assert p.fields.get("error") == "unsupported_image"
 

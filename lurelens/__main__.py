@@ -1,0 +1,5 @@
+"""``python -m lurelens`` runs the ``lurelens`` command."""
+
+from .cli import run
+
+run()
