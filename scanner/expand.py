@@ -22,7 +22,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib.resources import files
@@ -460,6 +460,10 @@ def _loop_key(href: str) -> str:
 # The expander
 
 
+_Next = tuple[str, HopKind, str]
+"""Where a hop leads: (target as written, how it was found, a note for the next hop)."""
+
+
 @dataclass
 class _Walk:
     chain: list[Hop] = field(default_factory=list)
@@ -602,116 +606,142 @@ class Expander:
             return w
 
     def _walk_chain(self, url: str, profile: str, limit: float, *, offline: bool) -> _Walk:
-        s = self.settings
+        """Follow ``url`` hop by hop: each hop is entered (parsed, loop-checked), judged as an app
+        link or an HTTP hop (wrapper, offline stop, fetch), and its next target followed."""
         w = _Walk()
         seen: set[str] = set()
         followed = 0
-        current = url
-        kind = HopKind.START
-        note = ""
-        headers = PROFILES[profile]
+        current, kind, note = url, HopKind.START, ""
         while True:
-            n = len(w.chain)
-            src = f"hop:{n}"
-            try:
-                c = canonicalize(current, infer_scheme=kind is HopKind.START)
-            except InvalidURL:
-                w.chain.append(Hop(current[:2048], kind, error=StopReason.INVALID_URL.value, note=note))
-                w.stop = StopReason.INVALID_URL
+            src = f"hop:{len(w.chain)}"
+            c = self._enter(w, current, kind, note, seen, src)
+            if c is None:
                 break
-            href = c.href
-            key = _loop_key(href)
-            if key in seen:
-                w.chain.append(Hop(href, kind, error=StopReason.LOOP.value, note=note or "seen before"))
-                w.stop = StopReason.LOOP
-                w.add("expand.redirect_loop", source=src)
-                break
-            seen.add(key)
-            nxt: str | None = None
-            nxt_kind = HopKind.HTTP
-            nxt_note = ""
-            if not c.is_http:
-                app = decode_app_link(href)
-                if app is not None:
-                    w.chain.append(Hop(href, kind, note=_join_notes(note, f"app link: {app.name}")))
-                    nxt, nxt_kind, nxt_note = app.target, HopKind.WRAPPER, f"embedded in {app.name} link"
-                elif c.scheme in _BLOCKED_SCHEMES:
-                    w.chain.append(Hop(href[:2048], kind, error=StopReason.BLOCKED_SCHEME.value, note=note))
-                    w.stop = StopReason.BLOCKED_SCHEME
-                    if kind is not HopKind.START:
-                        w.add("expand.blocked_scheme", c.scheme + ":", source=src)
-                    break
-                else:
-                    opens = f"opens {app_name(c.scheme)}"
-                    w.chain.append(Hop(href, HopKind.NON_HTTP, note=_join_notes(note, opens)))
-                    w.stop = StopReason.NON_HTTP_TARGET
-                    w.add("expand.non_http_target", app_name(c.scheme), source=src)
-                    break
+            if c.is_http:
+                found = self._http_hop(w, current, c, (kind, note, src), PROFILES[profile], limit,
+                                       offline=offline)
             else:
-                self._tag_host(w, c, src, reached=kind is not HopKind.START)
-                if c.ip is None:
-                    try:
-                        check_parsers_agree(current, c)
-                    except InvalidTarget:
-                        w.chain.append(Hop(href, kind, error=StopReason.INVALID_URL.value,
-                                           note=_join_notes(note, "parser differential")))
-                        w.stop = StopReason.INVALID_URL
-                        w.add("expand.parser_confusion", c.host, source=src)
-                        break
-                wrap = decode_wrapper(href, c.host)
-                if wrap is not None:
-                    how = f"wrapper {wrap.name}, decoded offline"
-                    w.chain.append(Hop(href, kind, note=_join_notes(note, how)))
-                    if wrap.flagged:
-                        w.add("expand.wechat_flagged", wrap.evidence, source=src)
-                    else:
-                        w.add("expand.wrapper", wrap.name, source=src)
-                    nxt, nxt_kind, nxt_note = wrap.target, HopKind.WRAPPER, f"from {wrap.name}"
-                elif offline:
-                    w.chain.append(Hop(href, kind, note=note))
-                    w.stop = StopReason.NOT_EXPANDED
-                    problem = address_problem(c.ip) if c.ip else None
-                    if problem:
-                        w.add("expand.blocked_address", problem, source=src)
-                    break
-                else:
-                    if time.monotonic() >= limit:
-                        w.chain.append(Hop(href, kind, error=StopReason.TIMEOUT.value, note="deadline"))
-                        w.stop = StopReason.TIMEOUT
-                        w.add("expand.unreachable", StopReason.TIMEOUT.value, source=src)
-                        break
-                    try:
-                        r = self.client.get(href, headers=headers, deadline=limit)
-                    except FetchError as e:
-                        w.chain.append(Hop(href, kind, ip=e.ip, error=e.stop.value,
-                                           note=_join_notes(note, e.detail)))
-                        w.stop = e.stop
-                        self._error_reason(w, e, src)
-                        break
-                    w.fetched = True
-                    w.chain.append(Hop(href, kind, status=r.status, ip=r.ip, ms=round(r.ms, 1), note=note))
-                    w.stop = StopReason.FINAL
-                    found = self._next_from_response(w, r, src)
-                    if found is None:
-                        break
-                    nxt, nxt_kind, nxt_note = found
-            # ---- follow nxt
-            assert nxt is not None
-            try:
-                target = join(href, nxt) if nxt != "" else href
-            except InvalidURL:
-                w.chain.append(Hop(nxt[:2048], nxt_kind, error=StopReason.INVALID_URL.value, note=nxt_note))
-                w.stop = StopReason.INVALID_URL
+                found = self._app_hop(w, c, kind, note, src)
+            if found is None:
                 break
-            if followed >= s.max_hops:
-                w.chain.append(Hop(target, nxt_kind, error=StopReason.MAX_HOPS.value, note=nxt_note))
-                w.stop = StopReason.MAX_HOPS
-                w.add("expand.too_many_hops", str(followed), source=src)
+            target = self._follow(w, c.href, found, followed, src)
+            if target is None:
                 break
             followed += 1
-            current, kind, note = target, nxt_kind, nxt_note
+            current, kind, note = target, found[1], found[2]
         self._chain_reasons(w)
         return w
+
+    @staticmethod
+    def _enter(
+        w: _Walk, current: str, kind: HopKind, note: str, seen: set[str], src: str
+    ) -> CanonicalURL | None:
+        """The hop's URL as the browser reads it, or ``None`` (hop recorded, walk stopped)."""
+        try:
+            c = canonicalize(current, infer_scheme=kind is HopKind.START)
+        except InvalidURL:
+            w.chain.append(Hop(current[:2048], kind, error=StopReason.INVALID_URL.value, note=note))
+            w.stop = StopReason.INVALID_URL
+            return None
+        key = _loop_key(c.href)
+        if key in seen:
+            w.chain.append(Hop(c.href, kind, error=StopReason.LOOP.value, note=note or "seen before"))
+            w.stop = StopReason.LOOP
+            w.add("expand.redirect_loop", source=src)
+            return None
+        seen.add(key)
+        return c
+
+    @staticmethod
+    def _app_hop(w: _Walk, c: CanonicalURL, kind: HopKind, note: str, src: str) -> _Next | None:
+        """A non-HTTP hop: an app link that carries a web address goes on, anything else stops."""
+        href = c.href
+        app = decode_app_link(href)
+        if app is not None:
+            w.chain.append(Hop(href, kind, note=_join_notes(note, f"app link: {app.name}")))
+            return app.target, HopKind.WRAPPER, f"embedded in {app.name} link"
+        if c.scheme in _BLOCKED_SCHEMES:
+            w.chain.append(Hop(href[:2048], kind, error=StopReason.BLOCKED_SCHEME.value, note=note))
+            w.stop = StopReason.BLOCKED_SCHEME
+            if kind is not HopKind.START:
+                w.add("expand.blocked_scheme", c.scheme + ":", source=src)
+            return None
+        w.chain.append(Hop(href, HopKind.NON_HTTP, note=_join_notes(note, f"opens {app_name(c.scheme)}")))
+        w.stop = StopReason.NON_HTTP_TARGET
+        w.add("expand.non_http_target", app_name(c.scheme), source=src)
+        return None
+
+    def _http_hop(
+        self,
+        w: _Walk,
+        current: str,
+        c: CanonicalURL,
+        at: tuple[HopKind, str, str],
+        headers: Mapping[str, str],
+        limit: float,
+        *,
+        offline: bool,
+    ) -> _Next | None:
+        """An HTTP hop: refused when parsers disagree, decoded offline when a wrapper, else fetched."""
+        kind, note, src = at
+        href = c.href
+        self._tag_host(w, c, src, reached=kind is not HopKind.START)
+        if c.ip is None:
+            try:
+                check_parsers_agree(current, c)
+            except InvalidTarget:
+                w.chain.append(Hop(href, kind, error=StopReason.INVALID_URL.value,
+                                   note=_join_notes(note, "parser differential")))
+                w.stop = StopReason.INVALID_URL
+                w.add("expand.parser_confusion", c.host, source=src)
+                return None
+        wrap = decode_wrapper(href, c.host)
+        if wrap is not None:
+            w.chain.append(Hop(href, kind, note=_join_notes(note, f"wrapper {wrap.name}, decoded offline")))
+            if wrap.flagged:
+                w.add("expand.wechat_flagged", wrap.evidence, source=src)
+            else:
+                w.add("expand.wrapper", wrap.name, source=src)
+            return wrap.target, HopKind.WRAPPER, f"from {wrap.name}"
+        if offline:
+            w.chain.append(Hop(href, kind, note=note))
+            w.stop = StopReason.NOT_EXPANDED
+            problem = address_problem(c.ip) if c.ip else None
+            if problem:
+                w.add("expand.blocked_address", problem, source=src)
+            return None
+        if time.monotonic() >= limit:
+            w.chain.append(Hop(href, kind, error=StopReason.TIMEOUT.value, note="deadline"))
+            w.stop = StopReason.TIMEOUT
+            w.add("expand.unreachable", StopReason.TIMEOUT.value, source=src)
+            return None
+        try:
+            r = self.client.get(href, headers=headers, deadline=limit)
+        except FetchError as e:
+            w.chain.append(Hop(href, kind, ip=e.ip, error=e.stop.value, note=_join_notes(note, e.detail)))
+            w.stop = e.stop
+            self._error_reason(w, e, src)
+            return None
+        w.fetched = True
+        w.chain.append(Hop(href, kind, status=r.status, ip=r.ip, ms=round(r.ms, 1), note=note))
+        w.stop = StopReason.FINAL
+        return self._next_from_response(w, r, src)
+
+    def _follow(self, w: _Walk, href: str, found: _Next, followed: int, src: str) -> str | None:
+        """The absolute next target, or ``None`` when it is malformed or past the hop limit."""
+        nxt, nxt_kind, nxt_note = found
+        try:
+            target = join(href, nxt) if nxt != "" else href
+        except InvalidURL:
+            w.chain.append(Hop(nxt[:2048], nxt_kind, error=StopReason.INVALID_URL.value, note=nxt_note))
+            w.stop = StopReason.INVALID_URL
+            return None
+        if followed >= self.settings.max_hops:
+            w.chain.append(Hop(target, nxt_kind, error=StopReason.MAX_HOPS.value, note=nxt_note))
+            w.stop = StopReason.MAX_HOPS
+            w.add("expand.too_many_hops", str(followed), source=src)
+            return None
+        return target
 
     def _tag_host(self, w: _Walk, c: CanonicalURL, src: str, *, reached: bool) -> None:
         status = shortener_status(c.host) if c.ip is None else None

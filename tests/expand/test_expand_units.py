@@ -8,8 +8,9 @@ import zlib
 import brotli
 import pytest
 
+from scanner.decompress import _decode, _decode_end, _layers
 from scanner.expand import decode_html, shortener_status
-from scanner.fetch import _decode, _decode_end, _layers, address_problem, name_problem
+from scanner.netguard import address_problem, name_problem
 from scanner.redirects import decode_app_link, decode_wrapper, find_page_redirects
 
 # ---- B-22..B-25 (static reading; the integration tests prove nothing is executed)
