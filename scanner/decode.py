@@ -30,6 +30,7 @@ from .charsets import decode_qr_payload, guess_decode
 from .dewarp import CURVES, Bend, trace
 from .images import load_frames
 from .models import Payload
+from .opencv import opencv
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -186,20 +187,9 @@ def _zbar_read(img: Gray) -> list[DecodedCode]:
     return out
 
 
-@cache
-def _cv2() -> Any:
-    import cv2
-
-    try:  # OpenCV logs every failed QR decode to stderr; errors only
-        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    except AttributeError:  # pragma: no cover - builds without the logging module
-        pass
-    return cv2
-
-
 def _opencv_curved(img: Gray) -> list[DecodedCode]:
     """OpenCV's decoder for codes on bottles, cups and sleeves (curved surfaces)."""
-    cv2 = _cv2()
+    cv2 = opencv()
     try:
         text, points, _ = cv2.QRCodeDetector().detectAndDecodeCurved(img)
     except cv2.error:
@@ -212,7 +202,7 @@ def _opencv_curved(img: Gray) -> list[DecodedCode]:
 
 
 def _opencv_read(img: Gray) -> list[DecodedCode]:
-    cv2 = _cv2()
+    cv2 = opencv()
     out: list[DecodedCode] = []
     for make in (cv2.QRCodeDetector, cv2.QRCodeDetectorAruco):
         try:
@@ -248,7 +238,7 @@ def _undo_opencv_latin1(raw: bytes) -> bytes:
 # --- image variants ------------------------------------------------------------------------------
 
 def _resize(img: Gray, scale: float) -> Gray:
-    cv2 = _cv2()
+    cv2 = opencv()
     h, w = img.shape[:2]
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
@@ -262,38 +252,38 @@ def _work_copy(img: Gray) -> Gray:
 
 
 def _clahe(img: Gray) -> Gray:
-    cv2 = _cv2()
+    cv2 = opencv()
     out: Gray = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(img)
     return out
 
 
 def _blur(img: Gray, k: int) -> Gray:
-    out: Gray = _cv2().GaussianBlur(img, (k, k), 0)
+    out: Gray = opencv().GaussianBlur(img, (k, k), 0)
     return out
 
 
 def _median(img: Gray) -> Gray:
-    out: Gray = _cv2().medianBlur(img, 3)
+    out: Gray = opencv().medianBlur(img, 3)
     return out
 
 
 def _sharpen(img: Gray, sigma: float, amount: float) -> Gray:
     # Unsharp mask: undoes defocus and motion blur of about a module (phones focus badly up close).
-    cv2 = _cv2()
+    cv2 = opencv()
     soft = cv2.GaussianBlur(img, (0, 0), sigma)
     out: Gray = cv2.addWeighted(img, 1 + amount, soft, -amount, 0)
     return out
 
 
 def _adaptive(img: Gray) -> Gray:
-    cv2 = _cv2()
+    cv2 = opencv()
     block = max(15, (min(img.shape[:2]) // 24) | 1)
     out: Gray = cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, block, 5)
     return out
 
 
 def _otsu(img: Gray) -> Gray:
-    cv2 = _cv2()
+    cv2 = opencv()
     _, out = cv2.threshold(cv2.GaussianBlur(img, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     result: Gray = out
     return result
@@ -301,13 +291,13 @@ def _otsu(img: Gray) -> Gray:
 
 def _close(img: Gray) -> Gray:
     # Dark modules with gaps (dots, damage, glare streaks): grow the dark parts a little.
-    cv2 = _cv2()
+    cv2 = opencv()
     out: Gray = cv2.erode(img, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return out
 
 
 def _open(img: Gray) -> Gray:
-    cv2 = _cv2()
+    cv2 = opencv()
     out: Gray = cv2.dilate(img, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return out
 
@@ -316,7 +306,7 @@ def _flatfield(img: Gray) -> Gray:
     # Divide out the lighting (a glare patch, a shadow, a gradient across a glossy print).
     import numpy as np
 
-    cv2 = _cv2()
+    cv2 = opencv()
     h, w = img.shape[:2]
     # A wide blur, computed on a 1/8 copy (a large-sigma blur at full size is slow).
     tiny = cv2.resize(img, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
@@ -340,7 +330,7 @@ def _rectify(img: Gray, cand: _Candidate) -> Gray:
     """
     import numpy as np
 
-    cv2 = _cv2()
+    cv2 = opencv()
     n, ppm, quiet = cand.modules, RECT_PPM, 4
     side = (n + 2 * quiet) * ppm
     a, b = quiet * ppm, (quiet + n) * ppm
@@ -615,9 +605,9 @@ def nested_decoder(settings: Settings) -> Callable[[bytes], list[DecodedCode]]:
 
 def zxing_only(data: bytes) -> list[str]:
     """zxing-cpp alone, as most apps use it (Plain text, its own charset guess): the bench baseline."""
-    import cv2
     import numpy as np
 
+    cv2 = opencv()
     z = _zxing()
     arr = np.frombuffer(data, dtype=np.uint8)
     img = cv2.imdecode(arr, cv2.IMREAD_GRAYSCALE)

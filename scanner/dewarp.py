@@ -21,6 +21,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .opencv import opencv
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -131,8 +133,6 @@ class Bend:
         through on a cylinder whose axis is perpendicular to ``axis`` (0: the squeeze is along x)."""
         import numpy as np
 
-        from .decode import _cv2
-
         lo, hi = self.lo, self.hi
         size = rect.shape[0]
         grid = (np.arange(size, dtype=np.float64) - lo) / (hi - lo)
@@ -149,7 +149,7 @@ class Bend:
         # that meet at the corners; where they do not, this blend keeps the nearer edge's shape).
         y = (1 - t) * np.polyval(self.top, x0) + t * np.polyval(self.bottom, x0)
         x = (1 - s) * np.polyval(self.left, y0) + s * np.polyval(self.right, y0)
-        cv2 = _cv2()
+        cv2 = opencv()
         out: Gray = cv2.remap(rect, x.astype(np.float32), y.astype(np.float32), cv2.INTER_LINEAR,
                               borderMode=cv2.BORDER_REPLICATE)
         return out
@@ -162,9 +162,7 @@ def trace(rect: Gray, lo: int, hi: int, ppm: int) -> Bend | None:
     """
     import numpy as np
 
-    from .decode import _cv2
-
-    cv2 = _cv2()
+    cv2 = opencv()
     _, binary = cv2.threshold(rect, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     rows = edges(binary, lo, hi, ppm)
     cols = edges(np.ascontiguousarray(binary.T), lo, hi, ppm)

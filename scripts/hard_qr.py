@@ -7,7 +7,7 @@ codes of its own (seeded, reproducible), writes them with a manifest in the form
 code alone and how many of the codes that at least two of them read the pipeline reads::
 
     python scripts/hard_qr.py OUT_DIR [--per-category 12] [--seed 7]
-    python -m scanner.evalqr OUT_DIR/manifest.json --failures
+    python -m scanner.bench.evalqr OUT_DIR/manifest.json --failures
 
 Nothing here is used by the product; ``tests/decode/test_decode_hard.py`` draws a few images from
 the same generator.

@@ -2,7 +2,7 @@
 
 * ``lists`` — :func:`scanner.lists.bench.bench_lists`: the compiled index vs a plain Python ``set`` of
   the same synthetic domains (load time, peak RSS and lookup latency, each in a fresh subprocess).
-* ``expand`` — :func:`scanner.expand_bench.bench_expand`: 50 links × 3 hops × 100 ms on loopback vs
+* ``expand`` — :func:`scanner.bench.expand_bench.bench_expand`: 50 links × 3 hops × 100 ms on loopback vs
   the slowest single chain.
 * ``detect`` — :func:`scanner.evaldetect.bench_detect`: detection rates on a labelled folder.
 """
@@ -86,7 +86,7 @@ def bench_lists_adapter(settings: Settings, *, repeat: int = 3, quick: bool = Fa
 
 def bench_expand_adapter(settings: Settings, *, repeat: int = 5, quick: bool = False) -> BenchResult:
     """``bench_expand`` repeated; each run starts its own loopback servers."""
-    from ..expand_bench import bench_expand
+    from .expand_bench import bench_expand
 
     started = time.perf_counter()
     runs: list[dict[str, Any]] = []

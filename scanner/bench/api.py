@@ -93,7 +93,7 @@ class ServiceProcess:
             [
                 sys.executable,
                 "-m",
-                "scanner",
+                "lurelens",
                 "serve",
                 "--port",
                 str(self.port),

@@ -1,7 +1,7 @@
 """``bench decode``: our decoding pipeline vs zxing-cpp alone on the same photos.
 
 With a manifest (the built-in ``scanner/data/qr/manifest.json`` or ``--photos FILE.json``; format in
-:mod:`scanner.evalqr`), a code counts as decoded only when its exact expected text comes back, and
+:mod:`scanner.bench.evalqr`), a code counts as decoded only when its exact expected text comes back, and
 ``rate`` is decoded codes ÷ expected codes. With a bare folder of photos (``--photos DIR`` without
 a ``manifest.json``) nothing is known about the right answer, so ``rate`` is the share of photos in
 which at least one code was read. ``ms_per_photo`` is the mean wall time per photo including image
@@ -24,7 +24,7 @@ __all__ = ["bench_decode"]
 
 def _manifest_for(photos: Path | None) -> Path | None:
     if photos is None:
-        from ..evalqr import default_manifest
+        from .evalqr import default_manifest
 
         m = default_manifest()
         return m if m.is_file() else None
@@ -57,7 +57,7 @@ def bench_decode(settings: Settings, photos: Path | None = None, *, repeat: int 
 
 
 def _with_manifest(settings: Settings, manifest: Path, repeat: int) -> BenchResult:
-    from ..evalqr import bench
+    from .evalqr import bench
 
     keys = ("rate", "ms_per_photo", "median_ms", "p95_ms")
     a: dict[str, list[float]] = {k: [] for k in keys}
@@ -115,7 +115,7 @@ def _stats(d: dict[str, list[float]]) -> dict[str, Stat]:
 
 def _folder(settings: Settings, folder: Path, repeat: int) -> BenchResult:
     from ..decode import decode_raw, zxing_only
-    from ..evalqr import _percentile
+    from .evalqr import _percentile
     from .inputs import load_photos
 
     photos = load_photos(folder)

@@ -103,6 +103,99 @@ class _Worker:
             self.conn = None
 
 
+class _Load:
+    """The state one load run shares between its worker threads (under one lock)."""
+
+    def __init__(self, schedule: list[str], bodies: dict[str, list[bytes]], duration: float,
+                 rate: float | None) -> None:
+        self.schedule, self.bodies, self.rate = schedule, bodies, rate
+        self.lock = threading.Lock()
+        self.counter = 0
+        self.lat: dict[str, list[float]] = {k: [] for k in _KINDS}
+        self.status_counts: dict[str, int] = {}
+        self.errors: list[str] = []
+        self.late_max = 0.0
+        self.start = time.perf_counter() + 0.05
+        self.deadline = self.start + duration
+
+    def next_index(self) -> int:
+        with self.lock:
+            i = self.counter
+            self.counter += 1
+            return i
+
+    def due(self, i: int) -> float | None:
+        """When request ``i`` counts from (open loop: its due time, waited for), or None: stop."""
+        if not self.rate:
+            t0 = time.perf_counter()
+            return None if t0 >= self.deadline else t0
+        due = self.start + i / self.rate
+        if due >= self.deadline:
+            return None
+        now = time.perf_counter()
+        if due > now:
+            time.sleep(due - now)
+        else:
+            with self.lock:
+                self.late_max = max(self.late_max, now - due)
+        return due
+
+    def request(self, i: int) -> tuple[str, str, str, bytes | None]:
+        kind = self.schedule[i % len(self.schedule)]
+        if kind == "check":
+            checks = self.bodies["check"]
+            return kind, "POST", "/api/v1/check", checks[i % len(checks)]
+        if kind == "scan":
+            return kind, "POST", "/api/v1/scan", self.bodies["scan"][0]
+        return kind, "GET", "/api/v1/health", None
+
+    def record(self, kind: str, status: int, ms: float, err: str) -> None:
+        with self.lock:
+            key = str(status)
+            self.status_counts[key] = self.status_counts.get(key, 0) + 1
+            if not err:
+                self.lat[kind].append(ms)
+            else:
+                self.errors.append(err)
+
+    def work(self, worker: _Worker, headers: dict[str, str]) -> None:
+        try:
+            while True:
+                i = self.next_index()
+                t0 = self.due(i)
+                if t0 is None:
+                    return
+                kind, method, path, body = self.request(i)
+                try:
+                    status, data = worker.request(method, path, body, headers)
+                    err = "" if status == 200 else f"{kind}: HTTP {status} {data[:160]!r}"
+                except (OSError, http.client.HTTPException) as e:
+                    status, err = 0, f"{kind}: {type(e).__name__}: {e}"
+                self.record(kind, status, (time.perf_counter() - t0) * 1000, err)
+        finally:
+            worker.close()
+
+    def summary(self, n_workers: int, timeout: float) -> dict[str, Any]:
+        elapsed = max(1e-9, min(time.perf_counter(), self.deadline + timeout) - self.start)
+        everything = sorted(x for v in self.lat.values() for x in v)
+        ok_n = len(everything)
+        return {
+            "mode": "open" if self.rate else "closed",
+            "target_rate": self.rate,
+            "workers": n_workers,
+            "duration_s": round(elapsed, 3),
+            "sent": ok_n + len(self.errors),
+            "ok": ok_n,
+            "errors": len(self.errors),
+            "error_samples": self.errors[:5],
+            "status_counts": self.status_counts,
+            "rps": round(ok_n / elapsed, 2),
+            "late_max_ms": round(self.late_max * 1000, 2),
+            "latency_ms": _summary(everything),
+            "by_kind": {k: _summary(sorted(v)) | {"n": len(v)} for k, v in self.lat.items() if v},
+        }
+
+
 def run_load(
     base: str,
     token: str,
@@ -122,98 +215,24 @@ def run_load(
     if "scan" in schedule and not image:
         raise ValueError("the mix has 'scan' requests: give --image")
     headers = {TOKEN_HEADER: token, "Content-Type": "application/json", "Accept": "application/json"}
-    scan_body = json.dumps(
-        {"image_base64": base64.b64encode(image or b"").decode("ascii"), "offline": True}
-    ).encode()
-    check_bodies = [json.dumps({"text": u, "offline": True}, ensure_ascii=False).encode() for u in urls]
-
-    lock = threading.Lock()
-    counter = [0]
-    lat: dict[str, list[float]] = {k: [] for k in _KINDS}
-    status_counts: dict[str, int] = {}
-    errors: list[str] = []
-    late_max = [0.0]
-    start = time.perf_counter() + 0.05
-    deadline = start + duration
+    bodies = {
+        "scan": [json.dumps(
+            {"image_base64": base64.b64encode(image or b"").decode("ascii"), "offline": True}
+        ).encode()],
+        "check": [json.dumps({"text": u, "offline": True}, ensure_ascii=False).encode() for u in urls],
+    }
+    load = _Load(schedule, bodies, duration, rate)
     n_workers = max(1, concurrency)
-
-    def next_index() -> int:
-        with lock:
-            i = counter[0]
-            counter[0] += 1
-            return i
-
-    def work() -> None:
-        w = _Worker(host, port, timeout)
-        try:
-            while True:
-                i = next_index()
-                if rate:
-                    due = start + i / rate
-                    if due >= deadline:
-                        return
-                    now = time.perf_counter()
-                    if due > now:
-                        time.sleep(due - now)
-                    else:
-                        with lock:
-                            late_max[0] = max(late_max[0], now - due)
-                    t0 = due
-                else:
-                    t0 = time.perf_counter()
-                    if t0 >= deadline:
-                        return
-                kind = schedule[i % len(schedule)]
-                if kind == "check":
-                    method, path, body = "POST", "/api/v1/check", check_bodies[i % len(check_bodies)]
-                elif kind == "scan":
-                    method, path, body = "POST", "/api/v1/scan", scan_body
-                else:
-                    method, path, body = "GET", "/api/v1/health", None
-                try:
-                    status, data = w.request(method, path, body, headers)
-                    ok = status == 200
-                    err = "" if ok else f"{kind}: HTTP {status} {data[:160]!r}"
-                except (OSError, http.client.HTTPException) as e:
-                    status, ok, err = 0, False, f"{kind}: {type(e).__name__}: {e}"
-                ms = (time.perf_counter() - t0) * 1000
-                with lock:
-                    key = str(status)
-                    status_counts[key] = status_counts.get(key, 0) + 1
-                    if ok:
-                        lat[kind].append(ms)
-                    else:
-                        errors.append(err)
-        finally:
-            w.close()
-
     if rate:
         # Enough workers that a slow answer does not delay the next due request.
         n_workers = max(n_workers, min(256, math.ceil(rate * 0.25) + 4))
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(n_workers)]
+    threads = [threading.Thread(target=load.work, args=(_Worker(host, port, timeout), headers), daemon=True)
+               for _ in range(n_workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(duration + timeout + 5)
-    elapsed = max(1e-9, min(time.perf_counter(), deadline + timeout) - start)
-    everything = sorted(x for v in lat.values() for x in v)
-    ok_n = len(everything)
-    out: dict[str, Any] = {
-        "mode": "open" if rate else "closed",
-        "target_rate": rate,
-        "workers": n_workers,
-        "duration_s": round(elapsed, 3),
-        "sent": ok_n + len(errors),
-        "ok": ok_n,
-        "errors": len(errors),
-        "error_samples": errors[:5],
-        "status_counts": status_counts,
-        "rps": round(ok_n / elapsed, 2),
-        "late_max_ms": round(late_max[0] * 1000, 2),
-        "latency_ms": _summary(everything),
-        "by_kind": {k: _summary(sorted(v)) | {"n": len(v)} for k, v in lat.items() if v},
-    }
-    return out
+    return load.summary(n_workers, timeout)
 
 
 def _summary(values: Sequence[float]) -> dict[str, float | None]:

@@ -39,6 +39,33 @@ def qr_png(text: str = "https://shop.example/item/1?from=qr") -> bytes:
     return buf.getvalue()
 
 
+def _failures(
+    load: dict[str, Any],
+    warm: dict[str, Any],
+    rate: float,
+    rss: tuple[int, int],
+    tolerance: float,
+    slack_mib: float,
+) -> list[str]:
+    """Why a soak failed: failed requests, a rate below 95 % of the target, RSS growth past the bound."""
+    mib = 2**20
+    rss_warm, rss_end = rss
+    growth = (rss_end - rss_warm) / rss_warm if rss_warm else 0.0
+    failures: list[str] = []
+    if load["errors"] or warm["errors"]:
+        failures.append(
+            f"{load['errors']} failed requests (warm-up {warm['errors']}): {load['error_samples'][:2]}"
+        )
+    if load["rps"] < rate * 0.95:
+        failures.append(f"achieved {load['rps']} requests/s, below 95% of {rate}")
+    if rss_end > rss_warm * (1 + tolerance) + slack_mib * mib:
+        failures.append(
+            f"RSS grew {growth * 100:.1f}% ({rss_warm / mib:.1f} → {rss_end / mib:.1f} MiB), "
+            f"over {tolerance * 100:.0f}%"
+        )
+    return failures
+
+
 def run_soak(
     *,
     rate: float = 200.0,
@@ -87,18 +114,7 @@ def run_soak(
     mib = 2**20
     peak = max([r for _, r in samples] + [rss_end])
     growth = (rss_end - rss_warm) / rss_warm if rss_warm else 0.0
-    failures: list[str] = []
-    if load["errors"] or warm["errors"]:
-        failures.append(
-            f"{load['errors']} failed requests (warm-up {warm['errors']}): {load['error_samples'][:2]}"
-        )
-    if load["rps"] < rate * 0.95:
-        failures.append(f"achieved {load['rps']} requests/s, below 95% of {rate}")
-    if rss_end > rss_warm * (1 + rss_tolerance) + rss_slack_mib * mib:
-        failures.append(
-            f"RSS grew {growth * 100:.1f}% ({rss_warm / mib:.1f} → {rss_end / mib:.1f} MiB), "
-            f"over {rss_tolerance * 100:.0f}%"
-        )
+    failures = _failures(load, warm, rate, (rss_warm, rss_end), rss_tolerance, rss_slack_mib)
     if not alive or health != 200:
         failures.append("the service was not answering at the end")
     return {

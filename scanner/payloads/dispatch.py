@@ -8,6 +8,7 @@ from ..models import Payload
 from .fields import _clip, _is_binary, _me_fields, _payload, _url_field
 from .kinds import (
     NestedDecoder,
+    NestedReader,
     _alipay,
     _app_link,
     _crypto,
@@ -107,7 +108,7 @@ def classify(
     if scheme in _CRYPTO:
         return _crypto(text, scheme, rest, source)
     if scheme == "data":
-        return _data_uri(text, s, source, _depth, nested)
+        return _data_uri(text, s, source, _depth, _reader(nested, _depth))
     if scheme in _SCRIPT:
         return _javascript(text, s, source)
     if scheme in _BLOCKED:
@@ -115,3 +116,16 @@ def classify(
     if scheme and rest.startswith("//") or scheme in _APPS:
         return _app_link(text, s, scheme, source)
     return _plain(text, s, source)
+
+
+def _reader(nested: NestedDecoder | None, depth: int) -> NestedReader | None:
+    """Each code of a picture inside a ``data:`` URI, classified one level deeper (a payload too)."""
+    if nested is None:
+        return None
+    decode = nested
+
+    def read(data: bytes) -> list[Payload]:
+        return [classify(c.text, source="image", raw=c.raw, nested=decode, _depth=depth + 1)
+                for c in decode(data)]
+
+    return read

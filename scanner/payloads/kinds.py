@@ -196,8 +196,11 @@ class NestedCode(Protocol):
 NestedDecoder = Callable[[bytes], Sequence[NestedCode]]
 """Reads the codes in an image's bytes; raises ``InputError`` for a picture it cannot read."""
 
+NestedReader = Callable[[bytes], list[Payload]]
+"""Decodes a picture and classifies each code in it one level deeper (built by ``classify``)."""
 
-def _data_uri(text: str, s: str, source: str, depth: int, nested: NestedDecoder | None = None) -> Payload:
+
+def _data_uri(text: str, s: str, source: str, depth: int, nested: NestedReader | None = None) -> Payload:
     head, sep, body = s[5:].partition(",")
     if not sep:
         return _payload(text, K.DATA_URI, source, fields={"media_type": "", "error": "malformed"},
@@ -237,20 +240,18 @@ def _data_uri(text: str, s: str, source: str, depth: int, nested: NestedDecoder 
     return _payload(text, K.DATA_URI, source, fields=fields, links=links, display=_clip(text, 120))
 
 
-def _nested_codes(data: bytes, fields: dict[str, str], depth: int, nested: NestedDecoder) -> list[str]:
-    """Decode a QR picture inside a ``data:image/…`` URI (depth-limited): its texts and links."""
+def _nested_codes(data: bytes, fields: dict[str, str], depth: int, nested: NestedReader) -> list[str]:
+    """The codes of a QR picture inside a ``data:image/…`` URI (depth-limited): texts and links."""
     from ..errors import InputError
-    from .dispatch import classify  # the package's entry point: a code in a data: URI is a payload too
 
     try:
-        codes = nested(data)
+        inners = nested(data)
     except InputError as e:
         fields["error"] = e.code
         return []
     links: list[str] = []
     texts = []
-    for code in codes:
-        inner = classify(code.text, source="image", raw=code.raw, nested=nested, _depth=depth + 1)
+    for inner in inners:
         texts.append(inner.display or inner.text)
         links.extend(inner.links)
         fields.setdefault("nested_kind", inner.kind.value)

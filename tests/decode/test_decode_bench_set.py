@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scanner.evalqr import bench, default_manifest, format_table, load_manifest
+from scanner.bench.evalqr import bench, default_manifest, format_table, load_manifest
 
 BUILTIN = Path(__file__).resolve().parents[2] / "scanner" / "data" / "qr"
 

@@ -21,8 +21,8 @@ from types import ModuleType
 
 import pytest
 
+from scanner.bench.evalqr import bench
 from scanner.decode import decode_raw
-from scanner.evalqr import bench
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_QR = ROOT.parent / "shared" / "eval" / "qr"

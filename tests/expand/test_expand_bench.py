@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.expand_bench import bench_expand
+from scanner.bench.expand_bench import bench_expand
 
 
 def test_bench_small() -> None:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings
+from ..settings import Settings
 
 __all__ = ["bench_expand"]
 
@@ -46,7 +46,7 @@ def _serve(latency: float, hops: int, bomb_mib: int) -> None:
 @contextmanager
 def _server_process(latency: float, hops: int, bomb_mib: int) -> Iterator[int]:
     """The fixture server in its own process, so its work does not share our interpreter lock."""
-    code = ("import sys; from scanner.expand_bench import _serve; "
+    code = ("import sys; from scanner.bench.expand_bench import _serve; "
             "_serve(float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))")
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(latency), str(hops), str(bomb_mib)],
@@ -126,7 +126,7 @@ def _server(latency: float, hops: int, bomb: bytes) -> Iterator[int]:
 
 def _bomb_child(url: str, port: int, data_dir: str) -> None:
     """Run in a fresh interpreter: fetch the bomb and print the peak RSS growth as JSON."""
-    from .fetch import GuardedClient
+    from ..fetch import GuardedClient
 
     settings = Settings.load(environ={}, data_dir=Path(data_dir),
                              egress_allow=frozenset({("127.0.0.1", port)}))
@@ -181,7 +181,7 @@ def bench_expand(
 
     ``workers`` defaults to ``links`` (the pool is sized so a message's links all run at once).
     """
-    from .expand import Expander
+    from ..expand import Expander
 
     with (tempfile.TemporaryDirectory(prefix="lurelens-bench-") as tmp,
           _server_process(latency, hops, bomb_mib) as port):
@@ -205,7 +205,7 @@ def bench_expand(
         wall = time.monotonic() - t0
         ok_chains = sum(1 for r in results if r.stop_reason.value == "final" and len(r.chain) == hops)
         slowest = max(singles)
-        code = ("import sys; from scanner.expand_bench import _bomb_child; "
+        code = ("import sys; from scanner.bench.expand_bench import _bomb_child; "
                 "_bomb_child(sys.argv[1], int(sys.argv[2]), sys.argv[3])")
         proc = subprocess.run(
             [sys.executable, "-c", code, f"{base}/bomb", str(port), tmp],

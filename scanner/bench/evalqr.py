@@ -18,8 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .settings import Settings
+from ..errors import InputError
+from ..settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +152,7 @@ def bench(
     Returns one :class:`BenchSummary` per decoder: ``pipeline`` first, then ``zxing-cpp``.
     Timings include reading the image from bytes (not from disk).
     """
-    from .decode import decode_raw, zxing_only
+    from ..decode import decode_raw, zxing_only
 
     path = Path(manifest) if manifest else default_manifest()
     entries = load_manifest(path)
@@ -193,10 +193,10 @@ def format_table(summaries: Sequence[BenchSummary]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m scanner.evalqr [MANIFEST] [--json] [--failures]``."""
+    """``python -m scanner.bench.evalqr [MANIFEST] [--json] [--failures]``."""
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m scanner.evalqr", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m scanner.bench.evalqr", description=__doc__)
     p.add_argument("manifest", nargs="?", default=None)
     p.add_argument("--json", action="store_true")
     p.add_argument("--failures", action="store_true", help="list the images not fully decoded")
