@@ -1,6 +1,6 @@
 """Adapters: benchmarks that live with their stage, repeated and put in the common result shape.
 
-* ``lists`` — :func:`scanner.lists.bench.bench_lists`: the compiled index vs a plain Python ``set`` of
+* ``lists`` — :func:`scanner.bench.lists_bench.bench_lists`: the compiled index vs a plain Python ``set`` of
   the same synthetic domains (load time, peak RSS and lookup latency, each in a fresh subprocess).
 * ``expand`` — :func:`scanner.bench.expand_bench.bench_expand`: 50 links × 3 hops × 100 ms on loopback vs
   the slowest single chain.
@@ -22,7 +22,7 @@ __all__ = ["bench_detect_adapter", "bench_expand_adapter", "bench_lists_adapter"
 
 def bench_lists_adapter(settings: Settings, *, repeat: int = 3, quick: bool = False) -> BenchResult:
     """``bench_lists`` repeated ``repeat`` times (each builds, then loads and queries in subprocesses)."""
-    from ..lists.bench import bench_lists
+    from .lists_bench import bench_lists
 
     started = time.perf_counter()
     n = 200_000 if quick else 2_200_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scanner.lists.bench import bench_lists, format_bench, synthetic_domains
+from scanner.bench.lists_bench import bench_lists, format_bench, synthetic_domains
 from scanner.lists.formats import normalize_domain
 
 

@@ -154,7 +154,7 @@ def bench_lists(
     Returns ``{"n_domains", "index": {...}, "set": {...}, "targets": {...}, "ok": bool}``: build and
     parse time, index file size, load time, peak RSS (in a fresh subprocess) and lookup p50/p99 in µs.
     """
-    from . import formats, index
+    from ..lists import formats, index
 
     tmp = tempfile.TemporaryDirectory(prefix="lurelens-bench-") if workdir is None else None
     work = Path(tmp.name) if tmp is not None else Path(workdir or ".")
