@@ -152,7 +152,8 @@ def _error_obj(e: ScannerError) -> dict[str, Any]:
 
 
 def _cmd_check(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
-    from .pipeline import Scanner, decode_text_bytes
+    from .inputs import decode_text_bytes
+    from .pipeline import Scanner
 
     settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None)
     scanner = Scanner(settings)
@@ -228,7 +229,8 @@ def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
 
 
 def _cmd_page(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
-    from .pipeline import Scanner, decode_text_bytes
+    from .inputs import decode_text_bytes
+    from .pipeline import Scanner
 
     settings = _settings(args, use_lists=False if args.no_lists else None)
     data = _read_file(args.file, 16 * 1024 * 1024)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cache
@@ -19,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import reasons as R
 from .canonical import CanonicalURL, canonicalize
-from .errors import EmptyInput, InputTooLarge, InvalidURL, NotText
+from .errors import InvalidURL, NotText
 from .extract import extract_links
+from .inputs import scrub_surrogates, validate_text
 from .models import (
     Hop,
     Level,
@@ -34,7 +34,7 @@ from .models import (
     StopReason,
 )
 from .settings import Settings
-from .verdict import advice, decide, order, summary
+from .verdict import advice, combine, decide, order, summary
 
 if TYPE_CHECKING:
     from .expand import Expander, Expansion
@@ -87,52 +87,6 @@ R.define(
 _SINGLE_WEB_URL = re.compile(r"^https?://\S*$", re.IGNORECASE)
 _TEXT_KINDS = frozenset({PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
 _CHECKABLE_KINDS = frozenset({PayloadKind.URL, PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
-
-
-def validate_text(text: object, settings: Settings) -> str:
-    """The input as clean text, or a typed error saying what is wrong with it."""
-    if isinstance(text, bytes | bytearray):
-        text = decode_text_bytes(bytes(text))
-    if not isinstance(text, str):
-        raise NotText("input must be text")
-    text = scrub_surrogates(text)
-    if len(text.encode("utf-8", "surrogatepass")) > settings.max_input_bytes:
-        raise InputTooLarge(
-            f"input is over the {settings.max_input_bytes // 1024} KiB limit: paste only the message or link"
-        )
-    if "\x00" in text or _control_share(text) > 0.1:
-        raise NotText("input looks like binary data, not text: paste a link or a message")
-    stripped = text.strip()
-    if not stripped:
-        raise EmptyInput("nothing to check: paste a link or a whole message")
-    return stripped
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def scrub_surrogates(text: str) -> str:
-    """Lone UTF-16 surrogates (legal in JSON, not in UTF-8) become U+FFFD: nothing downstream chokes."""
-    return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
-
-
-def decode_text_bytes(data: bytes) -> str:
-    """Bytes from stdin or a file as text: UTF-8 first, then GB18030 (Chinese Windows); else NotText."""
-    if b"\x00" in data:
-        raise NotText("input is binary data, not text: paste a link or a message")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise NotText("input is not text in UTF-8 or GB18030: paste a link or a message")
-
-
-def _control_share(text: str) -> float:
-    if not text or text.isprintable():
-        return 0.0
-    n = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\r\n\t")
-    return n / len(text)
 
 
 class Scanner:
@@ -288,62 +242,13 @@ class Scanner:
         offline: bool | None,
         use_lists: bool | None,
     ) -> Report:
-        pure = _pure()
-        text_reasons, payload_reasons = pure.text_reasons, pure.payload_reasons
-
         off = self._offline(offline)
-        own: list[Reason] = []
-        checked = False
-        urls: list[tuple[str, str]] = []  # (original, url)
-        page_pii: list[str] = []
-        for p in payloads:
-            own.extend(payload_reasons(p))
-            if p.kind in _TEXT_KINDS:
-                own.extend(text_reasons(p.text))
-            if p.kind is PayloadKind.DATA_URI and p.fields.get("html"):
-                # An inline page (data:text/html) is never rendered: read it like a landing page.
-                from .heuristics.page import analyze_html
-
-                found = analyze_html(p.fields["html"], "data:text/html")
-                own.extend(found.reasons)
-                page_pii.extend(k for k in found.pii if k not in page_pii)
-                checked = True
-            if p.kind in _CHECKABLE_KINDS:
-                checked = True
-            originals: dict[str, str] = {}
-            if p.kind is PayloadKind.URL and len(p.links) == 1:
-                originals = {p.links[0]: p.text}
-            elif p.kind in _TEXT_KINDS:
-                originals = {f.url: f.original for f in extract_links(p.text, limit=200)}
-            for link in p.links:
-                urls.append((originals.get(link, link), link))
+        own, urls, page_pii, checked = _gather(payloads)
         if len(urls) > self.settings.max_links:
             own.append(R.make("input.too_many_links", limit=self.settings.max_links))
             urls = urls[: self.settings.max_links]
         links = self._check_links(urls, offline=off, use_lists=use_lists)
-        own_reasons = order(own)
-        own_level, own_score = decide(own_reasons, pii=page_pii, checked=checked or bool(links))
-        level, score = own_level, own_score
-        all_reasons = list(own_reasons)
-        pii: list[str] = list(page_pii)
-        for lr in links:
-            if lr.level.rank > level.rank:
-                level = lr.level
-            score = max(score, lr.score)
-            all_reasons.extend(lr.reasons)
-            pii.extend(p for p in lr.pii if p not in pii)
-        if own_reasons or len(links) > 1:
-            reasons = order(all_reasons)
-            # Evidence from the text and from its links adds up: the combined verdict can be worse
-            # than either alone (a lure message pointing at a free-hosting page).
-            joint_level, joint_score = decide(reasons, pii=pii, checked=checked or bool(links))
-            if joint_level.rank > level.rank:
-                level = joint_level
-            score = max(score, joint_score)
-        else:  # one link and nothing else: its verdict is the whole verdict
-            reasons = links[0].reasons if links else ()
-        if level is Level.UNKNOWN and checked:
-            level = Level.SAFE
+        level, score, reasons, pii = combine(own, links, pii=page_pii, checked=checked)
         return Report(
             level=level,
             score=score,
@@ -458,6 +363,37 @@ class Scanner:
             profiles=dict(exp.profiles),
             page_title=title,
         )
+
+
+def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, str]], list[str], bool]:
+    """What the payloads say themselves: their reasons, their links as ``(original, url)``, the
+    personal data an inline page asks for, and whether anything in them can be checked at all."""
+    pure = _pure()
+    own: list[Reason] = []
+    urls: list[tuple[str, str]] = []
+    page_pii: list[str] = []
+    checked = False
+    for p in payloads:
+        own.extend(pure.payload_reasons(p))
+        if p.kind in _TEXT_KINDS:
+            own.extend(pure.text_reasons(p.text))
+        if p.kind is PayloadKind.DATA_URI and p.fields.get("html"):
+            # An inline page (data:text/html) is never rendered: read it like a landing page.
+            from .heuristics.page import analyze_html
+
+            found = analyze_html(p.fields["html"], "data:text/html")
+            own.extend(found.reasons)
+            page_pii.extend(k for k in found.pii if k not in page_pii)
+            checked = True
+        if p.kind in _CHECKABLE_KINDS:
+            checked = True
+        originals: dict[str, str] = {}
+        if p.kind is PayloadKind.URL and len(p.links) == 1:
+            originals = {p.links[0]: p.text}
+        elif p.kind in _TEXT_KINDS:
+            originals = {f.url: f.original for f in extract_links(p.text, limit=200)}
+        urls.extend((originals.get(link, link), link) for link in p.links)
+    return own, urls, page_pii, checked
 
 
 def _nested_decoder(settings: Settings) -> Callable[[bytes], Sequence[Any]]:

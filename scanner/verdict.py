@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .models import Level, Message, Reason, Severity
+from .models import Level, LinkReport, Message, Reason, Severity
 
 CAUTION_AT = 40
 """Score from which the user is warned (level ``caution``)."""
@@ -79,6 +79,45 @@ def decide(reasons: Sequence[Reason], *, pii: Sequence[str] = (), checked: bool 
     if level is Level.SAFE and not checked:
         level = Level.UNKNOWN
     return level, s
+
+
+def combine(
+    own: Sequence[Reason],
+    links: Sequence[LinkReport],
+    *,
+    pii: Sequence[str] = (),
+    checked: bool = True,
+) -> tuple[Level, int, tuple[Reason, ...], tuple[str, ...]]:
+    """One input's ``(level, score, reasons, pii)`` from its own reasons and its links' reports.
+
+    ``own`` are the reasons about the input itself (its words, its payload, an inline page),
+    ``pii`` the personal data it asks for. The level is the worst of the input's own verdict and of
+    each link's; when there is more than one source of evidence, the reasons are also judged
+    together, since evidence adds up: a lure message pointing at a free-hosting page is worse than
+    either alone. ``checked`` says something could be checked at all (else ``unknown`` stays).
+    """
+    checked = checked or bool(links)
+    own_reasons = order(own)
+    level, total = decide(own_reasons, pii=pii, checked=checked)
+    all_reasons = list(own_reasons)
+    all_pii = list(dict.fromkeys(pii))
+    for lr in links:
+        if lr.level.rank > level.rank:
+            level = lr.level
+        total = max(total, lr.score)
+        all_reasons.extend(lr.reasons)
+        all_pii.extend(p for p in lr.pii if p not in all_pii)
+    if own_reasons or len(links) > 1:
+        reasons = order(all_reasons)
+        joint_level, joint_score = decide(reasons, pii=all_pii, checked=checked)
+        if joint_level.rank > level.rank:
+            level = joint_level
+        total = max(total, joint_score)
+    else:  # one link and nothing else: its verdict is the whole verdict
+        reasons = links[0].reasons if links else ()
+    if level is Level.UNKNOWN and checked:
+        level = Level.SAFE
+    return level, total, reasons, tuple(all_pii)
 
 
 # --- words for people -------------------------------------------------------------------------------

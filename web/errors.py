@@ -56,7 +56,7 @@ def _wants_json() -> bool:
 
 def render_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     """JSON under /api/, the error page elsewhere."""
-    from scanner.pipeline import scrub_surrogates
+    from scanner.inputs import scrub_surrogates
 
     message = scrub_surrogates(message)  # a message may echo input; JSON/UTF-8 cannot carry lone surrogates
     if _wants_json():

@@ -114,7 +114,7 @@ def test_full_offline_check_never_crashes(text: str) -> None:
 @example("兼职 http://a.test".encode("gb18030"))
 @example(b"\xef\xbb\xbfhttp://a.test")
 def test_input_bytes_are_text_or_typed_error(data: bytes) -> None:
-    from scanner.pipeline import decode_text_bytes, validate_text
+    from scanner.inputs import decode_text_bytes, validate_text
 
     settings = Settings.load(environ={})
     out = only_typed_errors(decode_text_bytes, data)
