@@ -406,7 +406,8 @@ class Expander:
             return None
         key = _loop_key(c.href)
         if key in seen:
-            w.chain.append(Hop(c.href, kind, error=StopReason.LOOP.value, note=note or "seen before"))
+            w.chain.append(Hop(c.href, kind, error=StopReason.LOOP.value, note=note or "seen before",
+                               canonical=c))
             w.stop = StopReason.LOOP
             w.add("expand.redirect_loop", source=src)
             return None
@@ -419,15 +420,17 @@ class Expander:
         href = c.href
         app = decode_app_link(href)
         if app is not None:
-            w.chain.append(Hop(href, kind, note=_join_notes(note, f"app link: {app.name}")))
+            w.chain.append(Hop(href, kind, note=_join_notes(note, f"app link: {app.name}"), canonical=c))
             return app.target, HopKind.WRAPPER, f"embedded in {app.name} link"
         if c.scheme in _BLOCKED_SCHEMES:
-            w.chain.append(Hop(href[:2048], kind, error=StopReason.BLOCKED_SCHEME.value, note=note))
+            w.chain.append(Hop(href[:2048], kind, error=StopReason.BLOCKED_SCHEME.value, note=note,
+                               canonical=c))
             w.stop = StopReason.BLOCKED_SCHEME
             if kind is not HopKind.START:
                 w.add("expand.blocked_scheme", c.scheme + ":", source=src)
             return None
-        w.chain.append(Hop(href, HopKind.NON_HTTP, note=_join_notes(note, f"opens {app_name(c.scheme)}")))
+        w.chain.append(Hop(href, HopKind.NON_HTTP, note=_join_notes(note, f"opens {app_name(c.scheme)}"),
+                           canonical=c))
         w.stop = StopReason.NON_HTTP_TARGET
         w.add("expand.non_http_target", app_name(c.scheme), source=src)
         return None
@@ -452,39 +455,41 @@ class Expander:
                 check_parsers_agree(current, c)
             except InvalidTarget:
                 w.chain.append(Hop(href, kind, error=StopReason.INVALID_URL.value,
-                                   note=_join_notes(note, "parser differential")))
+                                   note=_join_notes(note, "parser differential"), canonical=c))
                 w.stop = StopReason.INVALID_URL
                 w.add("expand.parser_confusion", c.host, source=src)
                 return None
         wrap = decode_wrapper(href, c.host)
         if wrap is not None:
-            w.chain.append(Hop(href, kind, note=_join_notes(note, f"wrapper {wrap.name}, decoded offline")))
+            w.chain.append(Hop(href, kind, note=_join_notes(note, f"wrapper {wrap.name}, decoded offline"),
+                               canonical=c))
             if wrap.flagged:
                 w.add("expand.wechat_flagged", wrap.evidence, source=src)
             else:
                 w.add("expand.wrapper", wrap.name, source=src)
             return wrap.target, HopKind.WRAPPER, f"from {wrap.name}"
         if offline:
-            w.chain.append(Hop(href, kind, note=note))
+            w.chain.append(Hop(href, kind, note=note, canonical=c))
             w.stop = StopReason.NOT_EXPANDED
             problem = address_problem(c.ip) if c.ip else None
             if problem:
                 w.add("expand.blocked_address", problem, source=src)
             return None
         if time.monotonic() >= limit:
-            w.chain.append(Hop(href, kind, error=StopReason.TIMEOUT.value, note="deadline"))
+            w.chain.append(Hop(href, kind, error=StopReason.TIMEOUT.value, note="deadline", canonical=c))
             w.stop = StopReason.TIMEOUT
             w.add("expand.unreachable", StopReason.TIMEOUT.value, source=src)
             return None
         try:
             r = self.client.get(href, headers=headers, deadline=limit)
         except FetchError as e:
-            w.chain.append(Hop(href, kind, ip=e.ip, error=e.stop.value, note=_join_notes(note, e.detail)))
+            w.chain.append(Hop(href, kind, ip=e.ip, error=e.stop.value, note=_join_notes(note, e.detail),
+                               canonical=c))
             w.stop = e.stop
             self._error_reason(w, e, src)
             return None
         w.fetched = True
-        w.chain.append(Hop(href, kind, status=r.status, ip=r.ip, ms=round(r.ms, 1), note=note))
+        w.chain.append(Hop(href, kind, status=r.status, ip=r.ip, ms=round(r.ms, 1), note=note, canonical=c))
         w.stop = StopReason.FINAL
         return self._next_from_response(w, r, src)
 

@@ -154,10 +154,15 @@ class Expansion:
     @property
     def hop_urls(self) -> tuple[str, ...]:
         """Every URL of this chain and of the alternate chain, in order, without repeats."""
-        urls = [h.url for h in self.chain]
-        if self.alternate is not None:
-            urls.extend(h.url for h in self.alternate.chain)
-        return tuple(dict.fromkeys(urls))
+        return tuple(h.url for h in self.hops)
+
+    @property
+    def hops(self) -> tuple[Hop, ...]:
+        """Every hop of this chain and of the alternate chain, in order, one per URL."""
+        first: dict[str, Hop] = {}
+        for h in (*self.chain, *(self.alternate.chain if self.alternate is not None else ())):
+            first.setdefault(h.url, h)
+        return tuple(first.values())
 
     @property
     def pages(self) -> tuple[LandingPage, ...]:

@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .canonical import CanonicalURL
 
 SCHEMA_VERSION = 1
 
@@ -210,6 +213,9 @@ class Hop:
     error: str | None = None
     """Set when this hop ended the chain abnormally (a ``StopReason`` value)."""
     note: str = ""
+    canonical: CanonicalURL | None = field(default=None, compare=False, repr=False)
+    """The hop's URL as the expander parsed it (not serialised): later stages read the host from
+    it instead of parsing the URL again. ``None`` for hops read back from the cache."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the hop."""

@@ -322,9 +322,10 @@ class Scanner:
         final = canon
         # Every hop of both client profiles goes through the lists and URL heuristics, not only
         # the last: a blocklisted domain in the middle of a chain is as telling as at its end.
-        for n, url in enumerate(exp.hop_urls):
+        for n, hop in enumerate(exp.hops):
+            url = hop.url
             try:
-                hc = canon if n == 0 else canonicalize(url, infer_scheme=False)
+                hc = canon if n == 0 else hop.canonical or canonicalize(url, infer_scheme=False)
             except InvalidURL:
                 continue
             if url == exp.final_url:
