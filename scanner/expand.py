@@ -250,8 +250,16 @@ class Expander:
         client: GuardedClient | None = None,
     ) -> None:
         self.settings = settings
-        self.client = client or GuardedClient(settings, resolver)
+        self._client = client
+        self._resolver = resolver
         self._cache = _Cache(settings)
+
+    @property
+    def client(self) -> GuardedClient:
+        """The guarded fetcher, built on the first fetch: an offline check never needs one."""
+        if self._client is None:
+            self._client = GuardedClient(self.settings, self._resolver)
+        return self._client
 
     # ---- public API
 

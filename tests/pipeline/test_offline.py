@@ -48,3 +48,11 @@ def test_explicit_offline_argument_still_wins(tmp_path: Path, network_calls: _Re
     settings = Settings.load(environ={}, data_dir=tmp_path, use_lists=False)
     report = scanner.check("http://t.cn/A6xYz", settings=settings, offline=True)
     assert report.offline is True and network_calls.calls == []
+
+
+def test_an_offline_check_builds_no_http_client(tmp_path: Path) -> None:
+    from scanner.pipeline import Scanner
+
+    sc = Scanner(Settings.load(environ={}, data_dir=tmp_path, offline=True, use_lists=False))
+    sc.check("兼职日结 http://t.cn/A6xYz 领取")
+    assert sc.expander._client is None  # the guarded client is built on the first real fetch
