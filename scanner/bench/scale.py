@@ -1,0 +1,96 @@
+"""``bench scale``: batch URLs/s with ``--jobs 2`` beside ``--jobs 1`` on the same input, and the
+same input on a 2-worker Dask LocalCluster.
+
+Each side is a whole ``lurelens check --offline --json --jobs N -`` process over the same lines
+(start-up included, as a user runs it), run alternately; ``ratio`` = jobs-2 URLs/s ÷ jobs-1 URLs/s
+(2.0 would be perfect scaling on two idle cores; a busy machine shows less). The outputs of both
+sides are compared byte for byte on every run. With the ``scale`` extra installed, the Dask figure
+runs :func:`scanner.batch.check_partition` over the same lines on a ``LocalCluster`` (cluster
+start-up excluded: it is paid once per cluster, not per batch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import ScannerError
+from ..settings import Settings
+from .core import BenchResult, Stat, interleave
+
+__all__ = ["bench_scale"]
+
+
+def _batch(lines: Sequence[str], jobs: int, settings: Settings) -> tuple[float, str]:
+    """URLs/s of one ``check --jobs N -`` process over ``lines``; and the MD5 of its output."""
+    stdin = "".join(line + "\n" for line in lines).encode()
+    env = {**os.environ, "LURELENS_DATA_DIR": str(settings.data_dir)}
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "scanner", "check", "--offline", "--json", "--jobs", str(jobs), "-"],
+        input=stdin, capture_output=True, env=env, timeout=900, check=False,
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode not in (0, 1):
+        raise ScannerError(f"check --jobs {jobs} failed: {proc.stderr.decode(errors='replace')[-300:]}")
+    return len(lines) / wall, hashlib.md5(proc.stdout).hexdigest()
+
+
+def _dask(lines: Sequence[str], settings: Settings, repeat: int) -> dict[str, Any]:
+    try:
+        import dask.bag as db
+        import distributed
+    except ImportError:
+        return {"skipped": "dask is not installed (pip install 'lurelens[scale]')"}
+    from ..batch import check_partition
+
+    rates = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as client:
+        items = list(enumerate(lines, 1))
+        for _ in range(max(1, repeat)):
+            t0 = time.perf_counter()
+            bag = db.from_sequence(items, npartitions=8)
+            out = bag.map_partitions(check_partition, settings=settings).compute(scheduler=client.get)
+            rates.append(len(out) / (time.perf_counter() - t0))
+    return {"urls_per_s": Stat.of("URLs/s", rates).to_dict(), "workers": 2}
+
+
+def bench_scale(
+    settings: Settings, urls: Sequence[str], *, repeat: int = 3, quick: bool = False
+) -> BenchResult:
+    """``--jobs 2`` vs ``--jobs 1`` batch throughput (and Dask) on the same lines."""
+    started = time.perf_counter()
+    target = 4_000 if quick else 20_000
+    lines = [urls[i % len(urls)] for i in range(max(target, len(urls)))]
+    digests: set[str] = set()
+
+    def side(jobs: int) -> dict[str, float]:
+        rate, digest = _batch(lines, jobs, settings)
+        digests.add(digest)
+        return {"urls_per_s": rate}
+
+    from ..pipeline import Scanner
+
+    Scanner(settings).lists()  # the index exists before either side starts (neither pays for a build)
+    a, b = interleave(lambda: side(2), lambda: side(1), repeat, warmup=False)
+    res = BenchResult(
+        name="scale",
+        ours_label="lurelens check --offline --json --jobs 2 -",
+        reference_label="lurelens check --offline --json --jobs 1 -",
+        primary="urls_per_s",
+        figures={"urls_per_s": Stat.of("URLs/s", a["urls_per_s"])},
+        reference={"urls_per_s": Stat.of("URLs/s", b["urls_per_s"])},
+        params={"lines": len(lines), "repeat": repeat, "cores": os.cpu_count()},
+        extra={"outputs_identical": len(digests) == 1, "dask_local_cluster": _dask(lines, settings, repeat)},
+    )
+    if len(digests) != 1:
+        res.notes.append("the --jobs 2 output differed from --jobs 1: a bug")
+    res.seconds = time.perf_counter() - started
+    return res
