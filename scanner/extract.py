@@ -102,7 +102,7 @@ _PORT = re.compile(r":(\d{1,6})(?!\d)")
 _START = re.compile(
     rf"(?P<scheme>(?<![A-Za-z0-9+._])[A-Za-z][A-Za-z0-9+.\-]{{0,30}})(?P<sep>://|\[:\]//|\[://\])"
     rf"|(?P<mailto>(?<![A-Za-z0-9])mailto:)"
-    rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}@)"
+    rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}@(?=[{_LETTER}\-]{{1,63}}\.))"
     rf"|(?P<pr>(?<![A-Za-z0-9_:/\\])//)"
     rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\]){_HOST_BARE})",
     re.IGNORECASE,
@@ -153,6 +153,8 @@ def _fold(text: str) -> str:
 
 
 def _refang(s: str) -> tuple[str, bool]:
+    if "[" not in s and "(" not in s and "{" not in s and s[:1] not in "hHfF":
+        return s, False
     t = re.sub(_DEFANG_DOT, ".", s, flags=re.IGNORECASE)
     t = t.replace("[:]//", "://").replace("[://]", "://")
     m = re.match(r"(?i)^(hxxps?|fxp)(?=://)", t)
@@ -580,14 +582,17 @@ def ocr_join(text: str) -> tuple[str, list[int]]:
     for m in _OCR_SCHEME.finditer(s):
         spans.extend((m.start() + w.start(), m.start() + w.end()) for w in re.finditer(r"[ \t]+", m.group(0)))
     s, where = _drop(s, where, spans)
-    spans = []
-    for m in _OCR_DOT.finditer(s):
-        left, right = _last_token(s, m.start()), _next_token(s, m.end())
-        first = re.split(r"[./:?#]", right, maxsplit=1)[0]
-        linkish = "://" in left or left.lower().startswith("www") or "." in left and "/" in right
-        if linkish or "/" in right[len(first) : len(first) + 1] and _known_tld(first):
-            spans.append((m.start() + 1, m.end()))
-    s, where = _drop(s, where, spans)
+    for _ in range(6):  # www. a. b. cn: each pass joins one more gap once the left side is a link
+        spans = []
+        for m in _OCR_DOT.finditer(s):
+            left, right = _last_token(s, m.start()), _next_token(s, m.end())
+            first = re.split(r"[./:?#]", right, maxsplit=1)[0]
+            linkish = "://" in left or left.lower().startswith("www") or "." in left and "/" in right
+            if linkish or "/" in right[len(first) : len(first) + 1] and _known_tld(first):
+                spans.append((m.start() + 1, m.end()))
+        if not spans:
+            break
+        s, where = _drop(s, where, spans)
     spans = []
     for m in _OCR_BREAK.finditer(s):
         left, right = _last_token(s, m.start()), _next_token(s, m.end())

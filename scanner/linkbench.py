@@ -225,6 +225,26 @@ def measure(linkify: Path | None = None, urlextract: Path | None = None) -> dict
     return res
 
 
+def locate_fixtures(folder: Path) -> tuple[Path | None, Path | None]:
+    """``(linkify-it, URLExtract)`` locations under ``folder``: the files themselves, a checkout, or
+    fetched mirrors (``…linkify-it…/repo``, ``…URLExtract…/repo``) one or two levels down."""
+    if not folder.is_dir():
+        return None, None
+    names = {p.name for p in folder.iterdir()}
+    linkify = folder if "links.txt" in names or (folder / LINKIFY_FILES[0]).is_file() else None
+    urlextract = folder if "test_find_urls.py" in names or (folder / URLEXTRACT_FILE).is_file() else None
+    for child in sorted(folder.iterdir()):
+        if not child.is_dir():
+            continue
+        where = child / "repo" if (child / "repo").is_dir() else child
+        low = child.name.lower()
+        if linkify is None and "linkify" in low:
+            linkify = where
+        elif urlextract is None and "urlextract" in low:
+            urlextract = where
+    return linkify, urlextract
+
+
 def format_links(res: dict[str, Any], *, misses: bool = False) -> str:
     """The figures as plain text (``misses``: list every failed case too)."""
     names = {
