@@ -83,7 +83,7 @@ _IS_CJK = re.compile(f"[{_CJK}]")
 _IS_PROSE = re.compile(f"[{_CJK}{_PROSE_SYMBOL}]")
 # Never inside a link: white space, controls, CJK, prose symbols, and the ASCII that text puts
 # around links (``<>`` from HTML/markdown, ``|`` tables, backslash, caret, backtick).
-_STOP = re.compile(f"[\\s\\x00-\\x1f\\x7f-\\x9f<>|\\\\^`{_CJK}{_PROSE_SYMBOL}]")
+_STOP = re.compile(f"[\\s\\x00-\\x1f\\x7f-\\x9f<>\\\\^`{_CJK}{_PROSE_SYMBOL}]")
 
 _DEFANG_DOT = r"(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\))"
 _DOT = rf"(?:\.|{_DEFANG_DOT})"
@@ -104,7 +104,7 @@ _START = re.compile(
     rf"|(?P<mailto>(?<![A-Za-z0-9])mailto:)"
     rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}@(?=[{_LETTER}\-]{{1,63}}\.))"
     rf"|(?P<pr>(?<![A-Za-z0-9_:/\\])//)"
-    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\]){_HOST_BARE})",
+    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#]){_HOST_BARE})",
     re.IGNORECASE,
 )
 
@@ -126,6 +126,8 @@ _LINK_CUES = re.compile(r"(?i)(?:(?<![a-z])(?:url|link|site|website|web|visit|go
 
 _ELONGATED = re.compile(r"([A-Za-z])\1\1")
 
+_IDEOGRAPHIC_DOT = re.compile(r"(?<=[A-Za-z0-9\-])[。｡](?=[A-Za-z0-9])|(?<=[A-Za-z0-9/])[。｡]")
+
 # --- folding ------------------------------------------------------------------------------------
 
 # Full-width forms kept as they are: CJK prose punctuation, never part of a link.
@@ -133,8 +135,6 @@ _KEEP_FULLWIDTH = frozenset("，、；！？（）［］｛｝＂＇｀＜＞｜
 
 
 def _fold_char(ch: str) -> str:
-    if ch in "。｡":
-        return "."
     o = ord(ch)
     if 0xFF01 <= o <= 0xFF5E and ch not in _KEEP_FULLWIDTH or 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFC:
         n = unicodedata.normalize("NFKC", ch)
@@ -149,7 +149,10 @@ def _fold(text: str) -> str:
     """Full-width ASCII, ideographic dots and lookalike letters made plain, one for one (offsets kept)."""
     if text.isascii():
         return text
-    return "".join(ch if ord(ch) < 0x80 else _fold_char(ch) for ch in text)
+    s = "".join(ch if ord(ch) < 0x80 else _fold_char(ch) for ch in text)
+    # 。 between ASCII letters is a dot written the Chinese way (www。x。cn); after Chinese text it ends
+    # a sentence (这是通知。example.com) and must not glue the next word to what came before.
+    return _IDEOGRAPHIC_DOT.sub(".", s) if "。" in s or "｡" in s else s
 
 
 def _refang(s: str) -> tuple[str, bool]:
@@ -203,6 +206,8 @@ def _path_step(s: str, i: int) -> int:
         end = _pair_end(s, i)
         if end > 0:
             return end
+        if c == "'" and i + 2 <= n and s[i + 1 : i + 2] in ("s", "S") and _stop_at(s, i + 2):
+            return i  # x.com/page's: an English possessive, not the path
         if c == "'" and i + 1 < n and (s[i + 1] == "-" or s[i + 1].isalnum()):
             return i + 1  # I'm_king, 10'-x
         return i
@@ -220,8 +225,11 @@ def _path_step(s: str, i: int) -> int:
         while j < n and s[j] == "-":
             j += 1
         return j
-    if c in ",;:":
-        return i + 1 if not _stop_at(s, i + 1) else i
+    if c in ",;:|":
+        j = i
+        while j < n and s[j] == c:
+            j += 1
+        return j if not _stop_at(s, j) else i  # 0,,9065 kept; a trailing run of ,,,, is prose
     if c in "!?":
         j = i
         while j < n and s[j] == c:
@@ -251,17 +259,24 @@ def _path_end(s: str, i: int) -> int:
 
 
 def _cut_cjk_tail(host: str) -> str:
-    """``a.example限时领取`` → ``a.example``; ``x.中国领取`` → ``x.中国``; ``中国.cn`` stays."""
-    head, dot, last = host.rpartition(".")
-    m = _IS_PROSE.search(last)
-    if not m or _known_tld(last):
-        return host
-    if m.start() > 0:
-        return head + dot + last[: m.start()]
-    for k in range(len(last) - 1, 0, -1):  # a CJK top-level domain glued to text: 中国领取 → 中国
-        if _known_tld(last[:k]):
-            return head + dot + last[:k]
-    return head if dot else ""
+    """Where a host glued to CJK text really ends.
+
+    ``a.example限时领取`` → ``a.example``; ``example.comだよね.com`` → ``example.com``;
+    ``x.中国领取`` → ``x.中国``; ``中国.cn`` and ``政务.中国`` stay (IDN labels are whole CJK words).
+    """
+    labels = host.split(".")
+    for i, label in enumerate(labels):
+        m = _IS_PROSE.search(label)
+        if not m:
+            continue
+        if m.start() > 0:  # ASCII then CJK: the text starts inside the label
+            return ".".join([*labels[:i], label[: m.start()]])
+        if i == len(labels) - 1 and not _known_tld(label):
+            for k in range(len(label) - 1, 0, -1):  # a CJK top-level domain glued to text: 中国领取 → 中国
+                if _known_tld(label[:k]):
+                    return ".".join([*labels[:i], label[:k]])
+            return ".".join(labels[:i])
+    return host
 
 
 def _labels_ok(host: str) -> bool:
@@ -284,6 +299,8 @@ def _host_and_port(s: str, start: int, *, with_scheme: bool) -> tuple[str, int] 
     raw = m.group(0)
     if raw.startswith("["):
         return raw, _port_end(s, m.end())
+    if len(raw) > 2048:  # no host is that long (253 characters, defanged a little more)
+        return None
     host, _ = _refang(raw)
     end = m.end()
     if with_scheme:
@@ -295,6 +312,8 @@ def _host_and_port(s: str, start: int, *, with_scheme: bool) -> tuple[str, int] 
             host = cut
     if not _labels_ok(host):
         return None
+    if end + 1 < len(s) and s[end] == "." and s[end + 1] in "-_":
+        return None  # leadingdash.-x.com: not a host name (linkify-it's host terminator)
     end = _port_end(s, end)
     return (host, end) if end >= 0 else None
 

@@ -7,6 +7,10 @@
 * URLExtract's ``find_urls`` unit cases (``tests/unit/test_find_urls.py`` of lipoja/URLExtract): the
   ``pytest.mark.parametrize`` tables of its ``test_find_urls*`` functions without options, read with
   :mod:`ast` (never imported or run).
+* twitter-text's conformance file (``conformance/extract.yml`` of twitter/twitter-text), its ``urls``
+  cases: a suite not looked at while the extraction rules were written, so its figure is the
+  closest to "unseen" (it has Twitter's own conventions: a TLD required even after ``http://``,
+  ``t.co`` slugs of at most 40 characters, no link after ``$`` or inside a hashtag).
 * ``scanner/data/cjk_links.tsv``: links written against Chinese text, and chat that holds none.
 
 Their files are read from where the caller fetched them (a folder, or a bare git repository whose
@@ -27,6 +31,7 @@ from .extract import extract_contacts, extract_links
 
 LINKIFY_FILES = ("test/fixtures/links.txt", "test/fixtures/not_links.txt")
 URLEXTRACT_FILE = "tests/unit/test_find_urls.py"
+TWITTER_FILE = "conformance/extract.yml"
 _URLEXTRACT_TESTS = (
     "test_find_urls",
     "test_find_urls_case_insensitive",
@@ -162,6 +167,23 @@ def urlextract_score(source: str) -> tuple[Score, Score]:
     return cases, links
 
 
+def twitter_score(source: str) -> tuple[Score, Score, Score]:
+    """twitter-text ``urls`` cases: (cases whose whole list matches, expected links found, texts
+    without links kept link-free). Needs PyYAML (a test dependency)."""
+    import yaml
+
+    cases, links, clean = Score("twitter-text cases"), Score("twitter-text links"), Score("twitter-text none")
+    for case in yaml.safe_load(source)["tests"]["urls"]:
+        text, expected = str(case["text"]), [str(e) for e in case["expected"]]
+        got = [f.original for f in extract_links(text)]
+        cases.add(got == expected, f"{text[:80]!r} → {got} (expected {expected})")
+        for e in expected:
+            links.add(e in got, f"{e!r} in {text[:80]!r}")
+        if not expected:
+            clean.add(not got, f"{text[:80]!r} → {got}")
+    return cases, links, clean
+
+
 def own_cases() -> list[tuple[str, list[str]]]:
     """Our CJK set: ``(text, expected urls)``."""
     raw = resources.files("scanner").joinpath("data", "cjk_links.tsv").read_text(encoding="utf-8")
@@ -190,7 +212,9 @@ def own_score() -> tuple[Score, Score]:
     return links, clean
 
 
-def measure(linkify: Path | None = None, urlextract: Path | None = None) -> dict[str, Any]:
+def measure(
+    linkify: Path | None = None, urlextract: Path | None = None, twitter: Path | None = None
+) -> dict[str, Any]:
     """Every figure; a fixture set whose location is not given (or not found) is skipped with a note."""
     t0 = time.perf_counter()
     own_links, own_clean = own_score()
@@ -221,18 +245,27 @@ def measure(linkify: Path | None = None, urlextract: Path | None = None) -> dict
             res["urlextract_cases"], res["urlextract_links"] = cases.as_dict(), found.as_dict()
     else:
         res["skipped"].append("URLExtract: no tests given (fetch lipoja/URLExtract, pass its folder)")
+    if twitter is not None:
+        try:
+            tcases, tlinks, tclean = twitter_score(read_fixture(twitter, TWITTER_FILE))
+        except (OSError, subprocess.SubprocessError, ImportError, KeyError, ValueError) as e:
+            res["skipped"].append(f"twitter-text: {e}")
+        else:
+            res["twitter_cases"], res["twitter_links"] = tcases.as_dict(), tlinks.as_dict()
+            res["twitter_no_link"] = tclean.as_dict()
     res["seconds"] = time.perf_counter() - t0
     return res
 
 
-def locate_fixtures(folder: Path) -> tuple[Path | None, Path | None]:
-    """``(linkify-it, URLExtract)`` locations under ``folder``: the files themselves, a checkout, or
-    fetched mirrors (``…linkify-it…/repo``, ``…URLExtract…/repo``) one or two levels down."""
+def locate_fixtures(folder: Path) -> tuple[Path | None, Path | None, Path | None]:
+    """``(linkify-it, URLExtract, twitter-text)`` locations under ``folder``: the files themselves, a
+    checkout, or fetched mirrors (``…linkify-it…/repo``, ``…URLExtract…/repo``) one level down."""
     if not folder.is_dir():
-        return None, None
+        return None, None, None
     names = {p.name for p in folder.iterdir()}
     linkify = folder if "links.txt" in names or (folder / LINKIFY_FILES[0]).is_file() else None
     urlextract = folder if "test_find_urls.py" in names or (folder / URLEXTRACT_FILE).is_file() else None
+    twitter = folder if "extract.yml" in names or (folder / TWITTER_FILE).is_file() else None
     for child in sorted(folder.iterdir()):
         if not child.is_dir():
             continue
@@ -242,7 +275,9 @@ def locate_fixtures(folder: Path) -> tuple[Path | None, Path | None]:
             linkify = where
         elif urlextract is None and "urlextract" in low:
             urlextract = where
-    return linkify, urlextract
+        elif twitter is None and "twitter-text" in low:
+            twitter = where
+    return linkify, urlextract, twitter
 
 
 def format_links(res: dict[str, Any], *, misses: bool = False) -> str:
@@ -255,6 +290,9 @@ def format_links(res: dict[str, Any], *, misses: bool = False) -> str:
         "linkify_not_links": "linkify-it not_links.txt kept link-free",
         "urlextract_cases": "URLExtract find_urls cases exact",
         "urlextract_links": "URLExtract expected links found",
+        "twitter_cases": "twitter-text urls cases exact",
+        "twitter_links": "twitter-text expected links found",
+        "twitter_no_link": "twitter-text no-link texts kept",
     }
     lines = ["Links (scanner.extract):"]
     for key, label in names.items():

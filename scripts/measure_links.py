@@ -3,7 +3,8 @@
 Usage (fetch the two public repositories first; their files are read in place, never copied)::
 
     python scripts/measure_links.py --linkify /work/.mirror/markdown-it+linkify-it/repo \
-        --urlextract /work/.mirror/lipoja+URLExtract/repo [--misses] [--json]
+        --urlextract /work/.mirror/lipoja+URLExtract/repo \
+        --twitter /work/.mirror/twitter+twitter-text/repo [--misses] [--json]
 
 Each location is a checkout, a folder holding the files, or a bare git repository.
 """
@@ -23,10 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--linkify", type=Path, help="markdown-it/linkify-it (checkout, folder or bare git dir)")
     ap.add_argument("--urlextract", type=Path, help="lipoja/URLExtract (checkout, folder or bare git dir)")
+    ap.add_argument("--twitter", type=Path, help="twitter/twitter-text (checkout, folder or bare git dir)")
     ap.add_argument("--misses", action="store_true", help="list every failed case")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    res = measure(args.linkify, args.urlextract)
+    res = measure(args.linkify, args.urlextract, args.twitter)
     print(
         json.dumps(res, indent=1, ensure_ascii=False) if args.json else format_links(res, misses=args.misses)
     )

@@ -166,8 +166,11 @@ def bench_detect_adapter(
                 better = "lower" if key == "fpr" else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     links = runs[0]["links"]
-    # Link extraction (issue 13 §1): our CJK set always; linkify-it/URLExtract with --links-fixtures.
-    for key in ("own_links", "own_no_link", "linkify_links", "linkify_not_links", "urlextract_links"):
+    # Link extraction (issue 13 §1): our CJK set always; other projects' suites with --links-fixtures.
+    for key in ("own_links", "own_no_link", "linkify_links", "linkify_not_links"):
+        if key in links:
+            figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
+    for key in ("urlextract_links", "twitter_links"):
         if key in links:
             figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
     res = BenchResult(

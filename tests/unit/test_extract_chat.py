@@ -105,6 +105,18 @@ def test_word_tld_needs_link_context() -> None:
     assert urls("party.fun/join") == ["http://party.fun/join"]  # a path
 
 
+def test_sentence_end_after_chinese_is_not_a_dot() -> None:
+    # 。 after Chinese text ends a sentence; between ASCII letters it is a dot written the Chinese way.
+    assert urls("这是通知。example.com/a 请查收") == ["http://example.com/a"]
+    assert urls("访问www。x-y。cn") == ["http://www.x-y.cn"]
+
+
+def test_host_glued_to_cjk_inside_a_label() -> None:
+    assert urls("看http://example.com好的.com/x") == ["http://example.com"]
+    assert urls("http://leadingdash.-x.example.com and http://y._z.example.com") == []
+    assert urls("#topic.com is a hashtag, not a link") == []
+
+
 def test_protocol_relative() -> None:
     assert urls("脚本来自//cdn.example.net/a.js。") == ["http://cdn.example.net/a.js"]
     assert urls("a // b and ///x.com and //single") == []
@@ -145,7 +157,12 @@ def test_path_endings_like_linkify() -> None:
         "https://n.example.com/2026-01-02/news-title-"
     ]
     assert urls("https://s.example.com/toy-12'-long/p.") == ["https://s.example.com/toy-12'-long/p"]
-    assert urls("https://s.example.com/it's") == ["https://s.example.com/it's"]
+    assert urls("https://s.example.com/it's-here") == ["https://s.example.com/it's-here"]
+    assert urls("I like https://s.example.com/page's look") == ["https://s.example.com/page"]  # possessive
+    assert urls("https://s.example.com/q?a=1|2|3 and https://s.example.com/b,,,,") == [
+        "https://s.example.com/q?a=1|2|3",
+        "https://s.example.com/b",
+    ]
     assert urls("see https://s.example.com/a?b=1!!") == ["https://s.example.com/a?b=1"]
     assert urls("https://s.example.com/a...b and https://s.example.com/c...") == [
         "https://s.example.com/a...b",
