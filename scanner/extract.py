@@ -104,7 +104,7 @@ _START = re.compile(
     rf"|(?P<mailto>(?<![A-Za-z0-9])mailto:)"
     rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}@(?=[{_LETTER}\-]{{1,63}}\.))"
     rf"|(?P<pr>(?<![A-Za-z0-9_:/\\])//)"
-    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#]){_HOST_BARE})",
+    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#])[{_LETTER}][{_LETTER}_\-]*{_DOT}[{_LETTER}_\-])",
     re.IGNORECASE,
 )
 
@@ -134,22 +134,31 @@ _IDEOGRAPHIC_DOT = re.compile(r"(?<=[A-Za-z0-9\-])[。｡](?=[A-Za-z0-9])|(?<=[A
 _KEEP_FULLWIDTH = frozenset("，、；！？（）［］｛｝＂＇｀＜＞｜～")
 
 
-def _fold_char(ch: str) -> str:
-    o = ord(ch)
-    if 0xFF01 <= o <= 0xFF5E and ch not in _KEEP_FULLWIDTH or 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFC:
-        n = unicodedata.normalize("NFKC", ch)
-        return n if len(n) == 1 else ch
-    if 0x1D400 <= o <= 0x1D7FF:  # mathematical letters and digits: an obfuscation
-        n = unicodedata.normalize("NFKC", ch)
-        return n if len(n) == 1 else ch
-    return ch
+def _fold_table() -> dict[int, str]:
+    """Full-width ASCII, Arabic presentation forms and mathematical letters → their plain letter."""
+    table: dict[int, str] = {}
+    ranges = ((0xFF01, 0xFF5E), (0xFB50, 0xFDFF), (0xFE70, 0xFEFC), (0x1D400, 0x1D7FF))
+    for lo, hi in ranges:
+        for o in range(lo, hi + 1):
+            ch = chr(o)
+            n = unicodedata.normalize("NFKC", ch)
+            if ch not in _KEEP_FULLWIDTH and len(n) == 1 and n != ch:
+                table[o] = n
+    return table
+
+
+_FOLD = _fold_table()
+
+# Runs of characters that may need folding (a superset of _FOLD's keys, kept to a few ranges: a class
+# of many small ranges costs more than the whole rest of the scan).
+_FOLD_RUN = re.compile("[\uff03-\uff5a\ufb50-\ufefc\U0001d400-\U0001d7ff]+")
 
 
 def _fold(text: str) -> str:
     """Full-width ASCII, ideographic dots and lookalike letters made plain, one for one (offsets kept)."""
     if text.isascii():
         return text
-    s = "".join(ch if ord(ch) < 0x80 else _fold_char(ch) for ch in text)
+    s = _FOLD_RUN.sub(lambda m: m.group(0).translate(_FOLD), text)
     # 。 between ASCII letters is a dot written the Chinese way (www。x。cn); after Chinese text it ends
     # a sentence (这是通知。example.com) and must not glue the next word to what came before.
     return _IDEOGRAPHIC_DOT.sub(".", s) if "。" in s or "｡" in s else s
