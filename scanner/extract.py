@@ -14,8 +14,8 @@ What chat really looks like, and what is done about it:
   not, a trailing ``-`` or an ``'`` inside a word are;
 * ordinary chat is not a link: ``Oh.lol.``, ``3.5元``, ``v2.0.1``, ``report.pdf``, ``i.e.``. A
   two-label name without path whose top-level domain is a word (``.lol``, ``.fun``) counts only when
-  something around it says "link" (CJK text glued to it, ``:`` ``→`` a bracket, a digit or hyphen in
-  the name) — see :func:`_plausible_bare`;
+  something around it says "link" (``:`` ``→`` a bracket before it, Chinese right after it, a digit
+  or hyphen in the name) — see :func:`_plausible_bare`;
 * e-mail addresses are contact handles (:func:`extract_contacts`), never links.
 
 OCR'd text (a screenshot's lines) splits links over lines and puts spaces after dots (``t. cn/abc``):
@@ -363,9 +363,10 @@ def _plausible_bare(s: str, start: int, end: int, host: str, has_path: bool) -> 
         return True
     before = s[start - 1] if start > 0 else ""
     after = s[end] if end < len(s) else ""
-    # Something around the name says "link": glued CJK, a colon, an arrow, a bracket.
+    # Something before the name says "link": a colon, an arrow or emoji, a bracket.
     cue = bool(before) and (before in ":=([<>" or bool(_IS_PROSE.match(before)) and not _IS_CJK.match(before))
-    glued = bool(before and _IS_CJK.match(before)) or bool(after and _IS_CJK.match(after))
+    cjk_after = bool(after and _IS_CJK.match(after))
+    glued = cjk_after or bool(before and _IS_CJK.match(before))
     name = labels[-2]
     if tld in _FILE_LIKE_TLDS:
         return cue or glued
@@ -373,11 +374,9 @@ def _plausible_bare(s: str, start: int, end: int, host: str, has_path: bool) -> 
         return True
     if any(c.isdigit() or c == "-" for c in name):
         return True
-    # A word top-level domain (.lol, .fun): only with link context, and never after an elongated
-    # word of chat (birthdayyyyy.lol).
-    if _ELONGATED.search(name) and not cue:
-        return False
-    return cue or glued
+    # A word top-level domain (.lol, .fun): a cue before it, or Chinese right after it (网站game.fun挺好玩);
+    # Chinese before it is not enough (哈哈omg.lol. is a laugh), nor is an elongated word (sooooo.fun好).
+    return cue or cjk_after and not _ELONGATED.search(name)
 
 
 def _colon_ok(s: str, start: int) -> bool:

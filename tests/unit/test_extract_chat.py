@@ -78,6 +78,8 @@ def test_unknown_tld_is_not_a_link(text: str) -> None:
         "Oh.lol.",
         "birthdayyyyy.lol.",
         "哈哈哈sooooo.fun.",
+        "哈哈哈哈omg.lol.",  # Chinese before a word TLD is not enough
+        "笑死yesss.fun好",
         "价格3.5元",
         "v2.0.1",
         "v10.4.22 已发布",
