@@ -121,7 +121,7 @@ def linkify_not_links(text: str) -> Score:
     """Score ``not_links.txt``: passed = no link found (a rate of false links is ``1 - rate``)."""
     sc = Score("linkify-it not-links")
     for raw in text.splitlines():
-        line = raw.split("%", 1)[0].rstrip() if not raw.startswith("%") else ""
+        line = raw.split(" %", 1)[0].rstrip() if not raw.startswith("%") else ""
         line = line.split(" //", 1)[0] if " // " in line else line
         if not line.strip():
             continue
