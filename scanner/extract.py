@@ -108,10 +108,10 @@ _START = re.compile(
     re.IGNORECASE,
 )
 
-_HTTP_TYPOS = frozenset({"hppt", "htp", "htps", "htpp", "htpps", "ttp", "ttps", "http", "https"})
 _DEFANGED_SCHEMES = {"hxxp": "http", "hxxps": "https", "fxp": "ftp"}
-# Scheme-less words that look like file names more often than hosts (``readme.md``).
-_FILE_LIKE_TLDS = frozenset("md py sh rs go pl pm zip mov exe rar cc so sc ps".split())
+# Scheme-less words that look like file names more often than hosts (``readme.md``, ``setup.py``);
+# ``.cc`` and ``.pl`` are left out: far more often a (scam or Polish) site than a source file in chat.
+_FILE_LIKE_TLDS = frozenset("md py sh rs pm zip mov so ps".split())
 # Top-level domains people write bare in links; other TLDs are English words (``.lol``, ``.fun``,
 # ``.email``) and a bare two-label name with one of them needs link context (:func:`_plausible_bare`).
 _LINK_TLDS = frozenset(
@@ -126,7 +126,7 @@ _LINK_CUES = re.compile(r"(?i)(?:(?<![a-z])(?:url|link|site|website|web|visit|go
 
 _ELONGATED = re.compile(r"([A-Za-z])\1\1")
 
-_IDEOGRAPHIC_DOT = re.compile(r"(?<=[A-Za-z0-9\-])[。｡](?=[A-Za-z0-9])|(?<=[A-Za-z0-9/])[。｡]")
+_IDEOGRAPHIC_DOT = re.compile(r"(?<=[A-Za-z0-9\-])[。｡](?=[A-Za-z0-9])")
 
 # --- folding ------------------------------------------------------------------------------------
 

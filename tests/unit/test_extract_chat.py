@@ -119,6 +119,13 @@ def test_host_glued_to_cjk_inside_a_label() -> None:
     assert urls("#topic.com is a hashtag, not a link") == []
 
 
+def test_file_like_names() -> None:
+    # .md/.py/.zip… read as files in prose; with a path or link context they are hosts.
+    assert urls("see notes.md and run.py") == []
+    assert urls("下载地址file.zip/get领取") == ["http://file.zip/get"]
+    assert urls("visit pay-help.cc now, or allegro.pl") == ["http://pay-help.cc", "http://allegro.pl"]
+
+
 def test_protocol_relative() -> None:
     assert urls("脚本来自//cdn.example.net/a.js。") == ["http://cdn.example.net/a.js"]
     assert urls("a // b and ///x.com and //single") == []
