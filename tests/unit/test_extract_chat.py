@@ -224,6 +224,8 @@ def test_ocr_mode_joins_what_recognition_splits() -> None:
 def test_public_api_keeps_url_and_original() -> None:
     (f,) = public_extract_links("点击t.cn/A6xYz领取")
     assert (f.url, f.original) == ("http://t.cn/A6xYz", "t.cn/A6xYz")
+    (g,) = public_extract_links("点击 t. cn/A6xYz", ocr=True)
+    assert (g.url, g.original) == ("http://t.cn/A6xYz", "t. cn/A6xYz")
 
 
 @pytest.mark.parametrize(
