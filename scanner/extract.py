@@ -98,13 +98,14 @@ _HOST_BARE_RX = re.compile(_HOST_BARE, re.IGNORECASE)
 _AUTH = re.compile(r"[^\s@/\[\]()<>\"'`]{1,256}@")
 _PORT = re.compile(r":(\d{1,6})(?!\d)")
 
-# One pass: the first alternative that matches at a position wins.
+# One pass: the first alternative that matches at a position wins. Possessive runs (``*+``) never
+# backtrack into a word that turned out not to be followed by ``://``, ``@`` or a dot.
 _START = re.compile(
-    rf"(?P<scheme>(?<![A-Za-z0-9+._])[A-Za-z][A-Za-z0-9+.\-]{{0,30}})(?P<sep>://|\[:\]//|\[://\])"
+    rf"(?P<scheme>(?<![A-Za-z0-9+._])[A-Za-z][A-Za-z0-9+.\-]{{0,30}}+)(?P<sep>://|\[:\]//|\[://\]|(?<=[PpSs])//)"
     rf"|(?P<mailto>(?<![A-Za-z0-9])mailto:)"
-    rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}@(?=[{_LETTER}\-]{{1,63}}\.))"
+    rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}+@(?=[{_LETTER}\-]{{1,63}}\.))"
     rf"|(?P<pr>(?<![A-Za-z0-9_:/\\])//)"
-    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#])[{_LETTER}][{_LETTER}_\-]*{_DOT}[{_LETTER}_\-])",
+    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#])[{_LETTER}][{_LETTER}_\-]*+{_DOT}[{_LETTER}_\-\u4e00-\u9fff])",
     re.IGNORECASE,
 )
 
@@ -217,7 +218,7 @@ def _path_step(s: str, i: int) -> int:
             return end
         if c == "'" and i + 2 <= n and s[i + 1 : i + 2] in ("s", "S") and _stop_at(s, i + 2):
             return i  # x.com/page's: an English possessive, not the path
-        if c == "'" and i + 1 < n and (s[i + 1] == "-" or s[i + 1].isalnum()):
+        if c == "'" and not _stop_at(s, i + 1) and (s[i + 1] == "-" or s[i + 1].isalnum()):
             return i + 1  # I'm_king, 10'-x
         return i
     if c in ")]}":
@@ -319,12 +320,25 @@ def _host_and_port(s: str, start: int, *, with_scheme: bool) -> tuple[str, int] 
                 return None
             end = start + _raw_len(raw, cut)
             host = cut
+    if not with_scheme and end + 1 < len(s) and s[end] == "." and _IS_CJK.match(s, end + 1):
+        tld = _cjk_tld(s, end + 1)  # abc.中国, x.公司: a Chinese top-level domain, then the text
+        if tld:
+            host, end = f"{host}.{tld}", end + 1 + len(tld)
     if not _labels_ok(host):
         return None
     if end + 1 < len(s) and s[end] == "." and s[end + 1] in "-_":
         return None  # leadingdash.-x.com: not a host name (linkify-it's host terminator)
     end = _port_end(s, end)
     return (host, end) if end >= 0 else None
+
+
+def _cjk_tld(s: str, i: int) -> str:
+    """The longest known top-level domain written in CJK at ``s[i:]`` (``中国领取`` → ``中国``), or ""."""
+    run = s[i : i + 6]
+    for k in range(len(run), 0, -1):
+        if all(_IS_CJK.match(c) for c in run[:k]) and _known_tld(run[:k]):
+            return run[:k]
+    return ""
 
 
 def _raw_len(raw: str, refanged_prefix: str) -> int:
@@ -353,8 +367,6 @@ def _plausible_bare(s: str, start: int, end: int, host: str, has_path: bool) -> 
     tld = labels[-1].lower()
     if len(labels) < 2 or tld.isdigit() or not _known_tld(tld) and not tld.startswith("xn--"):
         return False
-    if all(lb.isdigit() for lb in labels[:-1]):
-        return False  # 1.5.cn, 3.5元…
     if not _colon_ok(s, start):
         return False
     if any("_" in lb for lb in labels):
@@ -419,6 +431,9 @@ def _scheme_link(s: str, m: re.Match[str]) -> tuple[int, _Found]:
     pos = m.end()
     if _http_typo(real):
         return _token_end(s, pos), None
+    colonless = m.group("sep") == "//"  # https//x.cn: the colon left out (to slip past filters)
+    if colonless and real not in ("http", "https"):
+        return pos, None
     a = _AUTH.match(s, pos)
     hp = _host_and_port(s, a.end(), with_scheme=True) if a else None
     if hp is None:
@@ -427,6 +442,8 @@ def _scheme_link(s: str, m: re.Match[str]) -> tuple[int, _Found]:
         return pos, None
     end = _path_end(s, hp[1])
     url, _ = _refang(s[m.start() : end])
+    if colonless:
+        url = real + ":" + url[len(scheme) :]
     return end, (m.start(), end, url, False)
 
 

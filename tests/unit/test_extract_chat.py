@@ -119,6 +119,19 @@ def test_host_glued_to_cjk_inside_a_label() -> None:
     assert urls("#topic.com is a hashtag, not a link") == []
 
 
+def test_numeric_names_and_chinese_tlds() -> None:
+    # Numeric second-level names are common sites in China; a Chinese TLD may be written bare.
+    assert urls("登录12306.cn购票，或打开163.com邮箱") == ["http://12306.cn", "http://163.com"]
+    assert urls("官网：gov-bt.中国领取补贴") == ["http://gov-bt.中国"]
+
+
+def test_colon_left_out_of_the_scheme() -> None:
+    # https//x.cn (the colon dropped to slip past filters) still opens as https://x.cn in a phone.
+    (f,) = extract_links("点击https//pay-cn.example.com/x领取")
+    assert (f.url, f.original) == ("https://pay-cn.example.com/x", "https//pay-cn.example.com/x")
+    assert urls("cvs//repo.example.com") == []
+
+
 def test_file_like_names() -> None:
     # .md/.py/.zip… read as files in prose; with a path or link context they are hosts.
     assert urls("see notes.md and run.py") == []
@@ -167,6 +180,7 @@ def test_path_endings_like_linkify() -> None:
     ]
     assert urls("https://s.example.com/toy-12'-long/p.") == ["https://s.example.com/toy-12'-long/p"]
     assert urls("https://s.example.com/it's-here") == ["https://s.example.com/it's-here"]
+    assert urls("点击t.cn/A6x-Yz'领取") == ["http://t.cn/A6x-Yz"]  # a quote before Chinese text
     assert urls("I like https://s.example.com/page's look") == ["https://s.example.com/page"]  # possessive
     assert urls("https://s.example.com/q?a=1|2|3 and https://s.example.com/b,,,,") == [
         "https://s.example.com/q?a=1|2|3",
