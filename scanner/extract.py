@@ -578,7 +578,7 @@ def extract_contacts(text: str, *, limit: int = 100) -> list[FoundContact]:
 # --- OCR'd text ---------------------------------------------------------------------------------
 
 _OCR_SCHEME = re.compile(r"(?i)\b(https?|ftp)[ \t]*:[ \t]*/[ \t]*/[ \t]*")
-_OCR_DOT = re.compile(r"(?<=[A-Za-z0-9])\.[ \t]{1,2}(?=[A-Za-z0-9])")
+_OCR_DOT = re.compile(r"(?<=[A-Za-z0-9])(?P<a>[ \t]{0,2})\.(?P<b>[ \t]{0,2})(?=[A-Za-z0-9])")
 _OCR_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 _OCR_URLISH = re.compile(r"(?i)(?:https?://|www\.)\S*$")
 _OCR_TAIL = re.compile(r"[A-Za-z0-9\-._~%/?#=&+:@]+")
@@ -615,9 +615,9 @@ def ocr_join(text: str) -> tuple[str, list[int]]:
     """Undo what text recognition does to links; returns the text and, per character, its index in ``text``.
 
     * ``http : / / x`` → ``http://x``;
-    * ``t. cn/abc``, ``www. x. cn`` → ``t.cn/abc``, ``www.x.cn`` (a space after a dot is dropped when
-      the word after it is a known top-level domain followed by a path, or the word before is a link
-      already);
+    * ``t. cn/abc``, ``t .cn/abc``, ``www. x. cn`` → ``t.cn/abc``, ``www.x.cn`` (spaces around a dot are
+      dropped when the word after it is a known top-level domain followed by a path, or the word
+      before is a link already);
     * a link cut at the end of a line (``http://seizi`` / ``ngblessing.directory/…``) is joined with
       the next line's first word when that word continues a host or path.
     """
@@ -629,11 +629,13 @@ def ocr_join(text: str) -> tuple[str, list[int]]:
     for _ in range(6):  # www. a. b. cn: each pass joins one more gap once the left side is a link
         spans = []
         for m in _OCR_DOT.finditer(s):
+            if not m.group("a") and not m.group("b"):
+                continue
             left, right = _last_token(s, m.start()), _next_token(s, m.end())
             first = re.split(r"[./:?#]", right, maxsplit=1)[0]
             linkish = "://" in left or left.lower().startswith("www") or "." in left and "/" in right
             if linkish or "/" in right[len(first) : len(first) + 1] and _known_tld(first):
-                spans.append((m.start() + 1, m.end()))
+                spans.extend(m.span(g) for g in ("a", "b") if m.group(g))
         if not spans:
             break
         s, where = _drop(s, where, spans)

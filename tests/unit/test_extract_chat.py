@@ -224,6 +224,8 @@ def test_ocr_mode_joins_what_recognition_splits() -> None:
     assert urls("点击 t. cn/A6xYz 领取", ocr=True) == ["http://t.cn/A6xYz"]
     assert urls("https : / / pay-cn.example.com/a", ocr=True) == ["https://pay-cn.example.com/a"]
     assert urls("www. pay. example. com/x", ocr=True) == ["http://www.pay.example.com/x"]
+    assert urls("打开 t .cn/Q9 和 dwz . cn/R1", ocr=True) == ["http://t.cn/Q9", "http://dwz.cn/R1"]
+    assert urls("It was fine . Then we left", ocr=True) == []
     split = "打开 http://seizi\nngblessing.example.org/a-b 领取"
     (found,) = extract_links(split, ocr=True)
     assert found.url == "http://seizingblessing.example.org/a-b"
