@@ -105,6 +105,7 @@ _START = re.compile(
     rf"|(?P<mailto>(?<![A-Za-z0-9])mailto:)"
     rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}+@(?=[{_LETTER}\-]{{1,63}}\.))"
     rf"|(?P<pr>(?<![A-Za-z0-9_:/\\])//)"
+    rf"|(?P<cjk>(?<=[\s:(\[<>【（「『《“‘→])[\u4e00-\u9fff]{{1,20}}\.(?=[A-Za-z\u4e00-\u9fff]))"
     rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#])[{_LETTER}][{_LETTER}_\-]*+{_DOT}[{_LETTER}_\-\u4e00-\u9fff])",
     re.IGNORECASE,
 )
@@ -469,6 +470,25 @@ def _bare_link(s: str, m: re.Match[str]) -> tuple[int, _Found]:
     return end, (start, end, "http://" + url, True)
 
 
+def _cjk_name_link(s: str, m: re.Match[str]) -> tuple[int, _Found]:
+    """``网址：中国银行.cn/x``: a Chinese name, only right after a delimiter (else where would it start?)."""
+    dot = m.end() - 1
+    tld = _cjk_tld(s, dot + 1)
+    end = dot + 1 + len(tld)
+    if not tld:
+        t = _HOST_BARE_RX.match(s, dot + 1)
+        labels = t.group(0).split(".") if t else []
+        if not labels or not all(labels) or not _known_tld(labels[-1]):
+            return m.end(), None
+        end = t.end() if t else end
+    host = s[m.start() : end]
+    end = _port_end(s, end)
+    if not _labels_ok(host) or end < 0:
+        return m.end(), None
+    end = _path_end(s, end)
+    return end, (m.start(), end, "http://" + s[m.start() : end], True)
+
+
 def _email(s: str, at: int, start: int) -> tuple[int, FoundContact | None]:
     """An address whose ``@`` is at ``at``; ``start`` is where the handle was written from."""
     hp = _host_and_port(s, at + 1, with_scheme=False)
@@ -516,6 +536,8 @@ def _scan(s: str, limit: int) -> tuple[list[tuple[int, int, str, bool]], list[Fo
                 contacts.append(contact)
         elif m.group("pr") is not None:
             nxt, found = _relative_link(s, m)
+        elif m.group("cjk") is not None:
+            nxt, found = _cjk_name_link(s, m)
         else:
             nxt, found = _bare_link(s, m)
         if found:

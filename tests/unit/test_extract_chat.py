@@ -125,6 +125,14 @@ def test_numeric_names_and_chinese_tlds() -> None:
     assert urls("官网：gov-bt.中国领取补贴") == ["http://gov-bt.中国"]
 
 
+def test_chinese_names_after_a_delimiter() -> None:
+    # A Chinese host name can only be told apart from the text around it after a delimiter.
+    assert urls("网址：中国银行.cn/x领取") == ["http://中国银行.cn/x"]
+    assert urls("【工商银行.com】和 中国.公司") == ["http://工商银行.com", "http://中国.公司"]
+    assert urls("访问中国银行.cn领取") == []  # where would the name start?
+    assert urls("他说：好的。行.不行") == []
+
+
 def test_colon_left_out_of_the_scheme() -> None:
     # https//x.cn (the colon dropped to slip past filters) still opens as https://x.cn in a phone.
     (f,) = extract_links("点击https//pay-cn.example.com/x领取")
@@ -259,6 +267,8 @@ def test_public_api_keeps_url_and_original() -> None:
         "点击t.cn/" * 15_000,
         "http://x.cn/" + "..a" * 40_000,
         "mailto:" * 17_000,
+        "：中." * 40_000,
+        " 中文中文中文中文中文中文中文中文中文中文中文." * 3_000,
     ],
 )
 def test_hostile_input_is_linear(text: str) -> None:
