@@ -100,15 +100,19 @@ _PORT = re.compile(r":(\d{1,6})(?!\d)")
 
 # One pass: the first alternative that matches at a position wins. Possessive runs (``*+``) never
 # backtrack into a word that turned out not to be followed by ``://``, ``@`` or a dot.
-_START = re.compile(
+_START_PATTERN = (
     rf"(?P<scheme>(?<![A-Za-z0-9+._])[A-Za-z][A-Za-z0-9+.\-]{{0,30}}+)(?P<sep>://|\[:\]//|\[://\]|(?<=[PpSs])//)"
     rf"|(?P<mailto>(?<![A-Za-z0-9])mailto:)"
     rf"|(?P<email>(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{{1,64}}+@(?=[{_LETTER}\-]{{1,63}}\.))"
     rf"|(?P<pr>(?<![A-Za-z0-9_:/\\])//)"
-    rf"|(?P<cjk>(?<=[\s:(\[<>【（「『《“‘→])[\u4e00-\u9fff]{{1,20}}\.(?=[A-Za-z\u4e00-\u9fff]))"
-    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#])[{_LETTER}][{_LETTER}_\-]*+{_DOT}[{_LETTER}_\-\u4e00-\u9fff])",
-    re.IGNORECASE,
+    rf"|(?P<bare>(?<![{_LETTER}_.\-@/\\#])[{_LETTER}][{_LETTER}_\-]*+{_DOT}[{_LETTER}_\-\u4e00-\u9fff])"
 )
+_CJK_ALT = r"|(?P<cjk>(?<=[\s:(\[<>【（「『《“‘→])[\u4e00-\u9fff]{1,20}\.(?=[A-Za-z\u4e00-\u9fff]))"
+# A Chinese host name (网址：中国银行.cn) is rare and its alternative costs a fifth of the scan: only texts
+# with a CJK character right before a dot use the pattern that has it.
+_START = re.compile(_START_PATTERN, re.IGNORECASE)
+_START_CJK = re.compile(_START_PATTERN.replace("|(?P<bare>", _CJK_ALT + "|(?P<bare>", 1), re.IGNORECASE)
+_CJK_DOT = re.compile(r"[\u4e00-\u9fff]\.(?=[A-Za-z\u4e00-\u9fff])")
 
 _DEFANGED_SCHEMES = {"hxxp": "http", "hxxps": "https", "fxp": "ftp"}
 # Scheme-less words that look like file names more often than hosts (``readme.md``, ``setup.py``);
@@ -519,8 +523,9 @@ def _scan(s: str, limit: int) -> tuple[list[tuple[int, int, str, bool]], list[Fo
     links: list[tuple[int, int, str, bool]] = []
     contacts: list[FoundContact] = []
     pos = 0
+    start = _START_CJK if _CJK_DOT.search(s) else _START
     while pos < len(s) and len(links) < limit:
-        m = _START.search(s, pos)
+        m = start.search(s, pos)
         if m is None:
             break
         found: _Found = None
@@ -536,7 +541,7 @@ def _scan(s: str, limit: int) -> tuple[list[tuple[int, int, str, bool]], list[Fo
                 contacts.append(contact)
         elif m.group("pr") is not None:
             nxt, found = _relative_link(s, m)
-        elif m.group("cjk") is not None:
+        elif start is _START_CJK and m.group("cjk") is not None:
             nxt, found = _cjk_name_link(s, m)
         else:
             nxt, found = _bare_link(s, m)
