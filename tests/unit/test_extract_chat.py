@@ -275,7 +275,8 @@ def test_hostile_input_is_linear(text: str) -> None:
     start = time.perf_counter()
     extract_links(text)
     extract_links(text, ocr=True)
-    assert time.perf_counter() - start < 1.5, text[:20]
+    # ~0.1–0.3 s here on a loaded 2-core machine; the bound leaves room for CI noise.
+    assert time.perf_counter() - start < 3.0, text[:20]
 
 
 def test_batch_speed() -> None:
@@ -283,4 +284,4 @@ def test_batch_speed() -> None:
     start = time.perf_counter()
     found = sum(len(extract_links(m)) for m in msgs)
     assert found == 2000
-    assert time.perf_counter() - start < 1.0
+    assert time.perf_counter() - start < 2.0  # ~0.05 s of CPU: 25 µs a message
