@@ -86,8 +86,8 @@ def analyze_page(html: str, url: str, *, settings: Settings | None = None, **kw:
     return default_scanner(settings).analyze_page(html, url, **kw)
 
 
-def extract_links(text: str) -> list[Any]:
-    """Links found in pasted text (see :func:`scanner.extract.extract_links`)."""
+def extract_links(text: str, *, ocr: bool = False) -> list[Any]:
+    """Links found in pasted text (see :func:`scanner.extract.extract_links`; ``ocr=True`` for OCR'd text)."""
     from .extract import extract_links as _extract
 
-    return list(_extract(text))
+    return list(_extract(text, ocr=ocr))

@@ -160,8 +160,10 @@ def bench_messages(csv_path: Path) -> dict[str, Any]:
     }
 
 
-def bench_detect(shared_dir: Path) -> dict[str, Any]:
-    """All issue-6 figures for an evaluation folder laid out as ``urls/`` and ``pages/``."""
+def bench_detect(shared_dir: Path, links_fixtures: Path | None = None) -> dict[str, Any]:
+    """All issue-6 figures for an evaluation folder laid out as ``urls/`` and ``pages/``, and the
+    link-extraction rates (:mod:`scanner.linkbench`; other projects' fixtures when
+    ``links_fixtures`` holds them)."""
     eval_dir = shared_dir / "eval" if (shared_dir / "eval").is_dir() else shared_dir
     out: dict[str, Any] = {}
     urls = eval_dir / "urls" / "urls_dev.csv"
@@ -173,6 +175,9 @@ def bench_detect(shared_dir: Path) -> dict[str, Any]:
     msgs = eval_dir / "pages" / "messages.csv"
     if msgs.exists():
         out["messages"] = bench_messages(msgs)
+    from .bench.linkbench import locate_fixtures, measure
+
+    out["links"] = measure(*locate_fixtures(links_fixtures)) if links_fixtures else measure()
     return out
 
 
@@ -200,6 +205,10 @@ def format_report(res: dict[str, Any]) -> str:
         lines.append(f"Messages: {m['rows']}  TPR {m['tpr']:.3f}  FPR {m['fpr']:.4f}")
         for name, v in m["by_source"].items():
             lines.append(f"    {name:48s} n={v['n']:4d}  warned={v['warned']:4d}  rate={v['rate']:.3f}")
+    if "links" in res:
+        from .bench.linkbench import format_links
+
+        lines.append(format_links(res["links"]))
     return "\n".join(lines)
 
 
@@ -210,8 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="lurelens bench detect", description=__doc__.split("\n")[0])
     ap.add_argument("shared_dir", nargs="?", default="../shared", type=Path)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--links-fixtures", type=Path, help="folder with linkify-it and URLExtract (fetched)")
     args = ap.parse_args(argv)
-    res = bench_detect(args.shared_dir)
+    res = bench_detect(args.shared_dir, args.links_fixtures)
     print(json.dumps(res, indent=1) if args.json else format_report(res))
     return 0
 

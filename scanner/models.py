@@ -129,6 +129,7 @@ class PayloadKind(StrEnum):
     JAVASCRIPT = "javascript"
     BLOCKED_SCHEME = "blocked_scheme"
     BINARY = "binary"
+    MINI_PROGRAM = "mini_program"
 
 
 @dataclass(frozen=True, slots=True)

@@ -376,7 +376,9 @@ def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, 
     checked = False
     for p in payloads:
         own.extend(pure.payload_reasons(p))
-        if p.kind in _TEXT_KINDS:
+        # A mini-program entry is judged as what carries it (a text, a link) besides its own reason.
+        kind = PayloadKind(p.fields["carrier"]) if p.kind is PayloadKind.MINI_PROGRAM else p.kind
+        if kind in _TEXT_KINDS:
             own.extend(pure.text_reasons(p.text))
         if p.kind is PayloadKind.DATA_URI and p.fields.get("html"):
             # An inline page (data:text/html) is never rendered: read it like a landing page.
@@ -386,12 +388,12 @@ def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, 
             own.extend(found.reasons)
             page_pii.extend(k for k in found.pii if k not in page_pii)
             checked = True
-        if p.kind in _CHECKABLE_KINDS:
+        if kind in _CHECKABLE_KINDS:
             checked = True
         originals: dict[str, str] = {}
-        if p.kind is PayloadKind.URL and len(p.links) == 1:
+        if kind is PayloadKind.URL and len(p.links) == 1:
             originals = {p.links[0]: p.text}
-        elif p.kind in _TEXT_KINDS:
+        elif kind in _TEXT_KINDS:
             originals = {f.url: f.original for f in extract_links(p.text, limit=200)}
         urls.extend((originals.get(link, link), link) for link in p.links)
     return own, urls, page_pii, checked

@@ -164,6 +164,7 @@ PAYLOAD_KIND = {
     "javascript": ("Script", "脚本"),
     "blocked_scheme": ("Blocked link type", "被禁止的链接类型"),
     "binary": ("Binary data", "二进制数据"),
+    "mini_program": ("WeChat mini program", "微信小程序"),
 }
 
 STOP_REASON = {

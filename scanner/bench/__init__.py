@@ -49,6 +49,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         help="labelled folder for 'detect' (urls/, pages/; default ../shared)",
     )
+    p.add_argument(
+        "--links-fixtures",
+        type=Path,
+        help="'detect': folder holding fetched linkify-it and URLExtract (e.g. their mirrors); else skipped",
+    )
     p.add_argument("--repeat", type=int, help="runs per side (default: 1–5 by benchmark, fewer with --quick)")
     p.add_argument("--config", type=Path, help="TOML settings file (else LURELENS_CONFIG)")
     p.set_defaults(func=run)
@@ -93,7 +98,9 @@ def _plans(args: argparse.Namespace, settings: Settings) -> dict[str, Callable[[
     def detect() -> BenchResult:
         from .adapters import bench_detect_adapter
 
-        return bench_detect_adapter(settings, repeat=r(1, 1), quick=quick, eval_dir=args.eval_dir)
+        return bench_detect_adapter(
+            settings, repeat=r(1, 1), quick=quick, eval_dir=args.eval_dir, links_fixtures=args.links_fixtures
+        )
 
     def scale() -> BenchResult:
         from .check import default_urls

@@ -131,7 +131,12 @@ def _expand_result(runs: list[dict[str, Any]]) -> BenchResult:
 
 
 def bench_detect_adapter(
-    settings: Settings, *, repeat: int = 1, quick: bool = False, eval_dir: Path | None = None
+    settings: Settings,
+    *,
+    repeat: int = 1,
+    quick: bool = False,
+    eval_dir: Path | None = None,
+    links_fixtures: Path | None = None,
 ) -> BenchResult:
     """Detection rates (TPR/FPR) and URL throughput on a labelled folder (``--eval DIR``)."""
     from ..evaldetect import bench_detect
@@ -142,8 +147,8 @@ def bench_detect_adapter(
     folder = eval_dir or Path("../shared")
     if not folder.is_dir():
         return BenchResult("detect", "", "", "", skipped=f"no labelled folder at {folder}: give --eval DIR")
-    runs = [bench_detect(folder) for _ in range(max(1, repeat))]
-    if not runs[0]:
+    runs = [bench_detect(folder, links_fixtures) for _ in range(max(1, repeat))]
+    if not set(runs[0]) - {"links"}:
         return BenchResult(
             "detect",
             "",
@@ -160,6 +165,14 @@ def bench_detect_adapter(
                 unit = "URLs/s" if key == "urls_per_second" else "fraction"
                 better = "lower" if key == "fpr" else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
+    links = runs[0]["links"]
+    # Link extraction (issue 13 §1): our CJK set always; other projects' suites with --links-fixtures.
+    for key in ("own_links", "own_no_link", "linkify_links", "linkify_not_links"):
+        if key in links:
+            figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
+    for key in ("urlextract_links", "twitter_links"):
+        if key in links:
+            figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
     res = BenchResult(
         name="detect",
         ours_label="heuristics alone (lists off, no network) on a labelled folder",
@@ -167,8 +180,9 @@ def bench_detect_adapter(
         primary="urls_tpr",
         figures=figures,
         params={"eval_dir": str(folder), "repeat": repeat},
-        extra={"rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0]}},
-        notes=["detection rates have no speed reference: ratio is null"],
+        extra={"rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0] if s != "links"}},
+        notes=["detection rates have no speed reference: ratio is null"]
+        + [f"links: {s} (--links-fixtures DIR)" for s in links["skipped"]],
     )
     res.seconds = time.perf_counter() - started
     return res

@@ -29,6 +29,7 @@ from .kinds import (
     _wechat,
     _wifi,
 )
+from .miniprogram import as_mini_program
 from .tables import _APPS, _BLOCKED, _CRYPTO, _SCHEME, _SCRIPT, MAX_CLASSIFY_CHARS, K
 
 
@@ -52,6 +53,13 @@ def classify(
     >>> classify("alipays://platformapi/startapp?appId=1&url=https%3A%2F%2Fa.test%2Fx").links
     ('https://a.test/x',)
     """
+    # A text, link or WeChat link that opens a mini program is a mini_program (issue 22 §3).
+    return as_mini_program(_classify(text, source=source, raw=raw, nested=nested, _depth=_depth))
+
+
+def _classify(
+    text: str, *, source: str, raw: bytes | None, nested: NestedDecoder | None, _depth: int
+) -> Payload:
     if not isinstance(text, str):
         text = str(text)
     if _is_binary(text, raw):

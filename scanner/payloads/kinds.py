@@ -304,10 +304,12 @@ def _alipay(text: str, s: str, scheme: str, source: str) -> Payload:
 
 
 def _plain(text: str, s: str, source: str) -> Payload:
-    from ..extract import extract_links
+    from ..extract import scan_text
 
-    found = extract_links(s)
+    found, contacts = scan_text(s)
     fields: dict[str, str] = {}
+    if contacts:  # e-mail addresses: contact handles, never links (issue 13 §1)
+        fields["contacts"] = "\n".join(dict.fromkeys(c.address for c in contacts))
     token = _app_token(s)
     if token:
         fields["app_token"] = token

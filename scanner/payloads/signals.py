@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import reasons as R
 from ..models import Payload, Reason, Severity
 from .fields import _clip, _host_of
+from .miniprogram import mini_program_reasons
 from .tables import K
 
 H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
@@ -83,6 +84,8 @@ def payload_reasons(p: Payload) -> list[Reason]:
         out.append(R.make("payload.app_token", f.get("app_token", ""), source=src))
     elif p.kind is K.BINARY:
         out.append(R.make("payload.binary", f.get("bytes", ""), source=src))
+    elif p.kind is K.MINI_PROGRAM:
+        out.extend(mini_program_reasons(p))
     if p.kind is K.TEXT_WITH_URL and f.get("app_token"):
         out.append(R.make("payload.app_token", f["app_token"], source=src))
     return out

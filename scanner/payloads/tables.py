@@ -67,6 +67,10 @@ _EXPLAIN: dict[PayloadKind, Message] = {
         "我们不会打开的地址类型（文件、FTP、套接字等）。",
     ),
     K.BINARY: Message("Raw data that is not text.", "非文本的原始数据。"),
+    K.MINI_PROGRAM: Message(
+        "Opens a WeChat mini program: what it shows cannot be checked from outside WeChat.",
+        "打开一个微信小程序：其中内容无法在微信之外检查。",
+    ),
 }
 
 # --- scheme tables -------------------------------------------------------------------------------

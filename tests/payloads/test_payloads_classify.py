@@ -48,7 +48,8 @@ CASES = [
     ("prose full stop dropped", "https://a.test/x。", K.URL, {}, ("https://a.test/x",)),
     ("defanged", "hxxps://evil[.]com/a", K.URL, {}, ("https://evil.com/a",)),
     ("text", "今天天气不错", K.TEXT, {}, ()),
-    ("A-05 wechat", "weixin://dl/business/?t=abc123", K.WECHAT, {"app": "WeChat"}, ()),
+    # Issue 22 §3: the URL scheme that opens a mini program is a mini_program (still WeChat, never fetched).
+    ("A-05 wechat", "weixin://dl/business/?t=abc123", K.MINI_PROGRAM, {"app": "WeChat"}, ()),
     ("A-06 wechat pay", "weixin://wxpay/bizpayurl?pr=xyz", K.WECHAT_PAY, {"app": "WeChat Pay"}, ()),
     ("wxp pay", "wxp://f2f0E5wq1cF7pNl6", K.WECHAT_PAY, {"app_zh": "微信支付"}, ()),
     (
@@ -234,7 +235,7 @@ def test_classify(text: str, kind: K, fields: dict[str, str], links: tuple[str, 
         ("bitcoin:1A1z?amount=1", "payload.payment_request", None),
         ("WIFI:T:nopass;S:Free;;", "payload.open_wifi", None),
         ("WIFI:S:Free;;", "payload.open_wifi", None),
-        ("weixin://dl/business/?t=abc", "payload.app_link", None),
+        ("weixin://dl/scan", "payload.app_link", None),
         ("alipays://platformapi/startapp?appId=1", "payload.app_link", None),
         ("intent://x#Intent;package=com.x;end", "payload.app_link", None),
         ("￥AbCd1234￥", "payload.app_token", None),
