@@ -60,15 +60,15 @@
         s = "";
       }
     }
-    return s || key;
+    return visible(s || key);
   }
 
   /** The side of a {en, zh} message for the UI language; tolerates plain strings and nulls. */
   function pick(msg) {
     if (!msg) return "";
-    if (typeof msg === "string") return msg;
+    if (typeof msg === "string") return visible(msg);
     const l = lang();
-    return msg[l] || msg.en || msg.zh || "";
+    return visible(msg[l] || msg.en || msg.zh || "");
   }
 
   function levelRank(level) {
@@ -156,6 +156,14 @@
   function visible(text) {
     return String(text == null ? "" : text).replace(HIDDEN, (c) =>
       "[U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]");
+  }
+
+  /**
+   * Every string an extension page shows goes in through here (or renderUrl/renderReasons): text
+   * nodes only, hidden characters as markers, whatever the string's source.
+   */
+  function setText(el, text) {
+    el.textContent = visible(text);
   }
 
   /** Fill el with the URL, the registrable domain in <strong>, the rest muted (text nodes only). */
@@ -263,7 +271,7 @@
   /** Apply data-i18n / data-i18n-title / data-i18n-placeholder attributes of a page. */
   function localizePage(doc) {
     doc.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
-    for (const el of doc.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of doc.querySelectorAll("[data-i18n]")) setText(el, t(el.dataset.i18n));
     for (const el of doc.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
     for (const el of doc.querySelectorAll("[data-i18n-placeholder]")) {
       el.placeholder = t(el.dataset.i18nPlaceholder);
@@ -298,6 +306,7 @@
     splitUrl,
     renderUrl,
     visible,
+    setText,
     categories,
     mainLink,
     allReasons,

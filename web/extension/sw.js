@@ -44,7 +44,9 @@ const ALLOW_BASE = 100000;
 const BLOCK_BASE = 200000;
 const SUBFRAME_BASE = 300000;
 const ONCE_BASE = 1000;
-const PRIO = { block: 1, trusted: 3, once: 4 };
+const HOLD_BASE = 500; // session rules 500..899: a held link's host, blocked in its tab until the verdict
+const HOLD_SLOTS = 400;
+const PRIO = { block: 1, trusted: 3, once: 4, hold: 5 };
 
 const MENU_CHECK_LINK = "ll-check-link";
 const MENU_SCAN_QR = "ll-scan-qr";
@@ -386,6 +388,52 @@ async function openWarning(tabId, url, report, newTab, openerTabId) {
   return ext.tabs.update(tabId, { url: target });
 }
 
+let holdSeq = 0;
+
+/**
+ * Back up the content script's hold: while a link is being checked, a session rule blocks top-level
+ * loads of its host in that tab, so a page that navigates by itself (a handler that ran before the
+ * click reached us, a timer, a form) cannot get there first. Returns the rule id, or 0.
+ */
+async function holdNavigation(tabId, url) {
+  const host = LL.hostOf(url);
+  if (!DNR || !DNR.updateSessionRules || tabId < 0 || !validDomain(host)) return 0;
+  const id = HOLD_BASE + (holdSeq++ % HOLD_SLOTS);
+  try {
+    await DNR.updateSessionRules({
+      removeRuleIds: [id],
+      addRules: [{
+        id,
+        priority: PRIO.hold,
+        action: { type: "block" },
+        condition: { requestDomains: [host], tabIds: [tabId], resourceTypes: ["main_frame"] },
+      }],
+    });
+    return id;
+  } catch (e) {
+    console.warn("LureLens: could not hold the navigation:", String(e));
+    return 0;
+  }
+}
+
+async function releaseHold(id) {
+  if (id) await DNR.updateSessionRules({ removeRuleIds: [id] }).catch(() => undefined);
+}
+
+/** The verdict on a held link: "listed", a report, or null when the service cannot answer. */
+async function heldVerdict(tabId, url, trusted) {
+  if (isTrusted(url, trusted)) return { report: null, failedOpen: false };
+  if (await listMatch(url)) return { listed: true };
+  const hold = await holdNavigation(tabId, url);
+  try {
+    return { report: await checkUrl(url), failedOpen: false };
+  } catch (_e) {
+    return { report: null, failedOpen: true };
+  } finally {
+    await releaseHold(hold);
+  }
+}
+
 /**
  * Decide a held navigation (click capture, or "Open" in a QR result): check, then navigate the
  * tab ourselves. Fails open (proceeds) when the service cannot answer, as the badge says.
@@ -394,19 +442,11 @@ async function navigateChecked(tab, url, newTab) {
   const tabId = tab ? tab.id : -1;
   if (!LL.isWebUrl(url)) return { action: "ignored" };
   const cfg = await config();
-  let report = null;
-  let failedOpen = false;
-  if (!isTrusted(url, cfg.trusted)) {
-    if (await listMatch(url)) {
-      // Known bad: never let anything (not even the service) contact it.
-      await openWarning(tabId, url, null, newTab, tabId);
-      return { action: "warned", level: "danger" };
-    }
-    try {
-      report = await checkUrl(url);
-    } catch (_e) {
-      failedOpen = true;
-    }
+  const { listed, report, failedOpen } = await heldVerdict(tabId, url, cfg.trusted);
+  if (listed) {
+    // Known bad: never let anything (not even the service) contact it.
+    await openWarning(tabId, url, null, newTab, tabId);
+    return { action: "warned", level: "danger" };
   }
   if (report && report.level === "danger") {
     await openWarning(tabId, url, report, newTab, tabId);
@@ -439,15 +479,16 @@ async function toast(tabId, frameId, payload) {
 }
 
 function toastFromReport(report, title) {
+  // Text for people goes through the hidden-character filter here and again in the content script.
   const links = (report.links || []).slice(0, 5).map((l) => ({
-    url: l.final_url || l.url,
+    url: LL.visible(l.final_url || l.url),
     original: l.url,
     level: l.level,
-    domain: l.registrable_domain || "",
+    domain: LL.visible(l.registrable_domain || ""),
   }));
   const payloads = (report.payloads || []).slice(0, 5).map((p) => ({
     kind: p.kind,
-    display: String(p.display || "").slice(0, 300),
+    display: LL.visible(String(p.display || "").slice(0, 300)),
     explanation: LL.pick(p.explanation),
   }));
   return {
@@ -457,7 +498,7 @@ function toastFromReport(report, title) {
     summary: LL.pick(report.summary),
     reasons: LL.allReasons(report, LL.mainLink(report)).slice(0, 3).map((r) => ({
       message: LL.pick(r.message),
-      evidence: String(r.evidence || "").slice(0, 200),
+      evidence: LL.visible(String(r.evidence || "").slice(0, 200)),
     })),
     payloads,
     links,
@@ -567,9 +608,36 @@ function tabTarget(tab) {
   return { url, stopped: false };
 }
 
-function fromExtensionPage(sender) {
+/** The extension page that sent a message ("popup", "options", "warning"…), or "" when the sender
+ * is not one of our pages running as a top-level document. A web page may frame warning.html (it is
+ * web-accessible for the DNR redirect): that frame has sender.tab and frameId != 0, and gets nothing. */
+function extensionPageOf(sender) {
   const base = ext.runtime.getURL("");
-  return sender.id === ext.runtime.id && typeof sender.url === "string" && sender.url.startsWith(base);
+  if (!sender || sender.id !== ext.runtime.id || typeof sender.url !== "string") return "";
+  if (!sender.url.startsWith(base)) return "";
+  if (sender.tab && sender.frameId !== 0) return ""; // framed inside some tab
+  const m = /^([a-z_]+)\.html(?:[?#]|$)/.exec(sender.url.slice(base.length));
+  return m ? m[1] : "";
+}
+
+/** A content script of a web page's top frame (the only frames content.js runs in). */
+function fromContentScript(sender) {
+  return Boolean(sender && sender.id === ext.runtime.id && sender.tab && sender.tab.id >= 0 &&
+    sender.frameId === 0 && LL.isWebUrl(sender.url || ""));
+}
+
+// Which page may send which messages: a page's own kind, plus the status every page reads.
+const PAGE_OF_MESSAGE = { options: "options", popup: "popup", warning: "warning", test: "options" };
+
+function pageMayAsk(page, type) {
+  if (type === "status") return Boolean(page);
+  return Boolean(page) && PAGE_OF_MESSAGE[type.split(":")[0]] === page;
+}
+
+/** The URL a warning page is about (its own hash): it may act on that URL only. */
+function warningPageUrl(sender) {
+  const base = warningUrl() + "#";
+  return sender.url.startsWith(base) ? LL.urlFromHash(sender.url.slice(base.length - 1)) : "";
 }
 
 async function statusView() {
@@ -655,14 +723,16 @@ async function onPageMessage(msg, sender) {
       return statusView();
     }
     case "warning:info": {
+      // Anyone can open warning.html#<any URL> in a tab: it shows the report the extension made
+      // before sending the tab here, or an offline one; it never makes the service fetch a URL.
       const url = String(msg.url || "");
-      if (!LL.isWebUrl(url)) return { error: { code: "bad_url" } };
+      if (!LL.isWebUrl(url) || url !== warningPageUrl(sender)) return { error: { code: "bad_url" } };
       const match = await listMatch(url);
       let report = await cachedReport(url);
       let error = null;
       if (!report) {
         try {
-          report = await checkUrl(url, { useCache: false, offline: Boolean(match) });
+          report = await checkUrl(url, { useCache: false, offline: true });
         } catch (e) {
           error = { code: e.code || "error", message: e.message };
         }
@@ -672,7 +742,7 @@ async function onPageMessage(msg, sender) {
     }
     case "warning:proceed": {
       const url = String(msg.url || "");
-      if (!LL.isWebUrl(url) || !sender.tab) return { error: { code: "bad_url" } };
+      if (!LL.isWebUrl(url) || !sender.tab || url !== warningPageUrl(sender)) return { error: { code: "bad_url" } };
       const host = LL.hostOf(url);
       if (msg.trust) {
         const { trusted } = await config();
@@ -741,9 +811,10 @@ async function onPageMessage(msg, sender) {
 
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.type !== "string") return false;
-  const handler = fromExtensionPage(sender) ? onPageMessage : msg.type.startsWith("content:") ? onContentMessage
-    : null;
-  if (!handler || (handler === onContentMessage && !sender.tab)) {
+  let handler = null;
+  if (msg.type.startsWith("content:")) handler = fromContentScript(sender) ? onContentMessage : null;
+  else if (pageMayAsk(extensionPageOf(sender), msg.type)) handler = onPageMessage;
+  if (!handler) {
     sendResponse({ error: { code: "forbidden" } });
     return false;
   }
@@ -838,4 +909,4 @@ async function resetForTests() {
 
 // For tests and debugging from the worker console: pure helpers and the menu handler.
 self.LLTest = { buildListRules, ruleBudget, onMenuClicked, syncRules, health, statusView, resetForTests,
-  state: () => S, setRuleMode: (m) => setState({ ruleMode: m }) };
+  holdNavigation, releaseHold, state: () => S, setRuleMode: (m) => setState({ ruleMode: m }) };
