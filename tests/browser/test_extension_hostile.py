@@ -20,21 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import test_extension as base
 from ext_fixtures import CHROMIUM, EXT_DIR, Browser, FixtureServer, Service, launch, wait_until
-from test_extension import (  # noqa: F401 - pytest fixtures used by name
-    CHECK_TIMEOUT,
-    RESOLVER_RULES,
-    _menu,
-    data_root,
-    goto,
-    is_warning,
-    paired,
-    pw,
-    qr_png,
-    servers,
-    service,
-    shared,
-)
+from test_extension import CHECK_TIMEOUT, RESOLVER_RULES, _menu, goto, is_warning, qr_png
+
+# The service, fixture servers and paired browser of test_extension.py (fresh ones for this module).
+pw, servers, data_root, service = base.pw, base.servers, base.data_root, base.service
+shared, paired = base.shared, base.paired
 
 pytestmark = [
     pytest.mark.browser,
@@ -145,8 +137,8 @@ a.addEventListener("click", (e) => {{ window.top.location = a.href; }});
 </script></body></html>"""
 
 
-def test_row8_page_onclick_does_not_beat_the_verdict(paired: Browser, service: Service,
-                                                     servers: dict[str, FixtureServer], tmp_path: Path) -> None:
+def test_row8_page_onclick_does_not_beat_the_verdict(
+        paired: Browser, service: Service, servers: dict[str, FixtureServer], tmp_path: Path) -> None:
     from scanner.lists import add_list, remove_list
 
     site, evil = servers["site"], servers["evil"]
@@ -219,7 +211,7 @@ def test_row11_qr_toast_shows_a_direction_override_as_a_marker(
     site = servers["site"]
     payload = "\u202emoc.lapyap"  # shows as "paypal.com" when obeyed
     b64 = base64.b64encode(qr_png(payload)).decode()
-    site.route("/qr-rlo", f'<!doctype html><html><body><img id="q" src="data:image/png;base64,{b64}"></body></html>')
+    site.route("/qr-rlo", f'<!doctype html><body><img id="q" src="data:image/png;base64,{b64}"></body>')
     page = paired.context.new_page()
     page.goto(site.url("/qr-rlo", host="shop.test"))
     page.wait_for_function("() => document.getElementById('q').complete")
