@@ -15,6 +15,19 @@
   // builds ship only the en-US UI locale, so the override loads _locales/*/messages.json itself.
   let override = null;
 
+  // Host access the extension needs (Firefox lets the user refuse or revoke it at any time).
+  const HOST_ORIGINS = ["http://127.0.0.1/*", "<all_urls>"];
+
+  /** False when the user revoked host access (Firefox); true where browsers cannot revoke it. */
+  async function hostAccess() {
+    if (!ext.permissions || !ext.permissions.contains) return true;
+    try {
+      return await ext.permissions.contains({ origins: HOST_ORIGINS });
+    } catch (_e) {
+      return true;
+    }
+  }
+
   /** Load the language override; call (and await) once before rendering. */
   async function init() {
     let uiLang = "auto";
@@ -293,6 +306,8 @@
 
   root.LL = {
     ext,
+    HOST_ORIGINS,
+    hostAccess,
     init,
     lang,
     t,

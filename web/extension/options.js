@@ -79,15 +79,19 @@
     render(await LL.send({ type: "status" }));
   });
 
-  // Firefox lets users revoke host permissions: detect it and offer a grant button (a user gesture).
-  const origins = ["http://127.0.0.1/*", "<all_urls>"];
-  if (LL.ext.permissions && LL.ext.permissions.contains) {
-    const has = await LL.ext.permissions.contains({ origins });
-    $("perm").hidden = has;
+  // Firefox lets users revoke host permissions: say what no longer works and offer a grant button
+  // (a user gesture), at once when it changes while the page is open.
+  const showAccess = async () => {
+    $("perm").hidden = await LL.hostAccess();
+  };
+  await showAccess();
+  if (LL.ext.permissions && LL.ext.permissions.request) {
     $("grant").addEventListener("click", async () => {
-      const ok = await LL.ext.permissions.request({ origins });
-      $("perm").hidden = ok;
+      await LL.ext.permissions.request({ origins: LL.HOST_ORIGINS }).catch(() => false);
+      await showAccess();
     });
+    LL.ext.permissions.onRemoved.addListener(showAccess);
+    LL.ext.permissions.onAdded.addListener(showAccess);
   }
   document.body.dataset.ready = "1";
 })();

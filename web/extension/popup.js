@@ -47,6 +47,10 @@
 
   const info = await LL.send({ type: "popup:tab", tabId });
   showStatus(info.status || {});
+  if (info.status && info.status.hostAccess === false) {
+    $("perm-note").hidden = false;
+    LL.setText($("perm-note"), LL.t("perm_text"));
+  }
   const url = info.url || "";
   LL.renderUrl($("tab-url"), url, "");
   const web = LL.isWebUrl(url);

@@ -101,11 +101,12 @@ async function paintBadge() {
     unpaired: LL.t("status_unpaired"),
     unknown: LL.t("extName"),
   };
-  const bad = S.state === "down" || S.state === "needs_pair" || S.state === "unpaired";
+  const access = await LL.hostAccess();
+  const bad = !access || S.state === "down" || S.state === "needs_pair" || S.state === "unpaired";
   try {
     await act.setBadgeText({ text: bad ? "!" : "" });
     if (bad) await act.setBadgeBackgroundColor({ color: S.state === "down" ? "#9a6700" : "#b3261e" });
-    await act.setTitle({ title: titles[S.state] || LL.t("extName") });
+    await act.setTitle({ title: access ? titles[S.state] || LL.t("extName") : LL.t("status_no_access") });
   } catch (_e) {
     /* a closed window or an old browser: the badge is advisory */
   }
@@ -656,6 +657,7 @@ async function statusView() {
     ruleDomains: S.ruleDomains,
     ruleSkipped: S.ruleSkipped || 0,
     ruleMode: S.ruleMode,
+    hostAccess: await LL.hostAccess(),
   };
 }
 
@@ -857,10 +859,15 @@ ext.runtime.onInstalled.addListener(async (details) => {
   await startup();
   // Firefox asks for host permissions separately: without them nothing works, so say so at once.
   if (details.reason === "install" && ext.permissions && ext.permissions.contains) {
-    const has = await ext.permissions.contains({ origins: ["http://127.0.0.1/*", "<all_urls>"] });
-    if (!has) ext.runtime.openOptionsPage();
+    if (!(await LL.hostAccess())) ext.runtime.openOptionsPage();
   }
 });
+
+// Host access revoked or granted again (Firefox): the badge says so at once.
+if (ext.permissions && ext.permissions.onRemoved) {
+  ext.permissions.onRemoved.addListener(() => paintBadge());
+  ext.permissions.onAdded.addListener(() => paintBadge());
+}
 ext.runtime.onStartup.addListener(() => startup());
 
 ext.alarms.onAlarm.addListener(async (a) => {
