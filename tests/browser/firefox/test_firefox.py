@@ -185,7 +185,7 @@ def test_ff_install(ff: Firefox, servers: dict[str, FixtureServer], options: int
     assert st["state"] in ("unpaired", "unknown") and st["paired"] is False
     manifest = ff.eval(options, "() => browser.runtime.getManifest()")
     scripts = manifest["background"]["scripts"]
-    assert [s.rsplit("/", 1)[-1] for s in scripts] == ["common.js", "sw.js"]
+    assert [s.rsplit("/", 1)[-1] for s in scripts] == ["common.js", "rules.js", "menus.js", "sw.js"]
     assert not manifest["background"].get("service_worker")
     assert manifest["browser_specific_settings"]["gecko"]["id"] == ADDON_ID
     assert ff.eval(options, "() => browser.runtime.getURL('')") == ORIGIN + "/"
