@@ -191,24 +191,32 @@ def test_ff_install(ff: Firefox, servers: dict[str, FixtureServer], options: int
     assert ff.eval(options, "() => browser.runtime.getURL('')") == ORIGIN + "/"
 
 
-def test_ff_pairing_records_the_moz_extension_origin(ff: Firefox, service: Service, options: int) -> None:
+@pytest.fixture(scope="module")
+def paired(ff: Firefox, service: Service, options: int) -> dict[str, Any]:
+    """Pair through the options page as a user does (port and token typed, Pair clicked), in zh."""
     set_lang(ff, options, "zh")
-    ff.eval(options, "() => { location.reload(); return true; }")
-    ff.wait_for(options, "() => document.body.dataset.ready && document.documentElement.lang === 'zh-CN'")
+    ff.eval(options, "() => { window.__old = true; location.reload(); return true; }")
+    ff.wait_for(options, "() => !window.__old && document.body.dataset.ready")
     t0 = time.monotonic()
     ff.type(options, "#port", str(service.port))
     ff.type(options, "#token", service.token)
     ff.click(options, "#pair")
     ff.wait_for(options, "() => document.getElementById('pair-status').dataset.state === 'ok'", timeout=20)
+    return {"entries": [e for e in service.log.api() if e.at >= t0],
+            "status": ff.eval(options, "() => browser.runtime.sendMessage({type: 'status'})")}
+
+
+def test_ff_pairing_records_the_moz_extension_origin(ff: Firefox, service: Service, options: int,
+                                                     paired: dict[str, Any]) -> None:
     assert "已连接" in ff.eval(options, "() => document.getElementById('pair-status').textContent")
-    entries = [e for e in service.log.api() if e.at >= t0]
+    entries = paired["entries"]
     pairs = [e for e in entries if e.path == "/api/v1/pair"]
     assert pairs, entries
     assert all(e.method == "POST" and e.origin == ORIGIN and e.status == 200 for e in pairs), entries
     assert ORIGIN in service.app.extensions["lurelens"].paired  # recorded by the service
     assert all(e.has_token for e in entries)
     assert all(e.status == 200 for e in entries), [(e.path, e.status, e.origin) for e in entries]
-    st = ff.eval(options, "() => browser.runtime.sendMessage({type: 'status'})")
+    st = paired["status"]
     assert st["state"] == "ok" and st["ruleDomains"] >= 2, st
     assert ff.eval(options, "() => document.getElementById('token').value") == ""
     ff.viewport(options, 900, 1000)
@@ -218,7 +226,8 @@ def test_ff_pairing_records_the_moz_extension_origin(ff: Firefox, service: Servi
 # ---- blocking, held links, the popup ---------------------------------------------------------------
 
 def test_ff_listed_host_shows_the_warning_page_and_is_never_contacted(
-        ff: Firefox, servers: dict[str, FixtureServer]) -> None:
+        ff: Firefox, servers: dict[str, FixtureServer],
+        paired: dict[str, Any]) -> None:
     evil = servers["evil"]
     evil.reset()
     url = evil.url("/landing", host="evil.test")
@@ -243,7 +252,8 @@ def test_ff_listed_host_shows_the_warning_page_and_is_never_contacted(
     ff.close_page(page)
 
 
-def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, FixtureServer], options: int) -> None:
+def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, FixtureServer], options: int,
+        paired: dict[str, Any]) -> None:
     set_lang(ff, options, "en")
     try:
         url = servers["evil"].url("/landing?en=1", host="evil.test")
@@ -260,7 +270,8 @@ def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, FixtureServe
 
 
 def test_ff_held_link_is_checked_before_it_opens(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int) -> None:
+        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        paired: dict[str, Any]) -> None:
     site, evil = servers["site"], servers["evil"]
     ff.click(options, "#check-every-link")
     ff.wait_for(options, "() => browser.storage.local.get('checkEveryLink').then(v => v.checkEveryLink)")
@@ -297,7 +308,8 @@ def test_ff_held_link_is_checked_before_it_opens(
 
 
 def test_ff_popup_analyses_the_rendered_page(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int) -> None:
+        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        paired: dict[str, Any]) -> None:
     site = servers["site"]
     url = site.url("/jobs", host="jobs.test")
     page = ff.new_page()
@@ -321,7 +333,8 @@ def test_ff_popup_analyses_the_rendered_page(
 
 
 def test_ff_framed_warning_page_does_nothing(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int) -> None:
+        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        paired: dict[str, Any]) -> None:
     site = servers["site"]
     target = site.url("/target?framed=1", host="shop.test")
     site.route("/frame", f'<!doctype html><iframe src="{warning_url(target)}" style="opacity:0"></iframe>')
@@ -339,7 +352,8 @@ def test_ff_framed_warning_page_does_nothing(
 
 # ---- E-20: host permission revoked (keep last: the grant needs a user's click on a prompt) ----------
 
-def test_ff_e20_host_permission_revoked(ff: Firefox, servers: dict[str, FixtureServer], options: int) -> None:
+def test_ff_e20_host_permission_revoked(ff: Firefox, servers: dict[str, FixtureServer], options: int,
+        paired: dict[str, Any]) -> None:
     origins = ["http://127.0.0.1/*", "<all_urls>"]
     assert ff.eval(options, "o => browser.permissions.contains({origins: o})", origins) is True
     assert ff.eval(options, "() => document.getElementById('perm').hidden") is True
