@@ -332,6 +332,57 @@ def test_ff_popup_analyses_the_rendered_page(
     ff.close_page(page)
 
 
+QR_PAGE = """<!doctype html><html><body><h1>扫码领取</h1>
+<img id="qr" src="/qr.png" width="264" height="264" alt="qr">
+<img id="xqr" src="{cross}" width="264" height="264" alt="qr2">
+<img id="dqr" src="data:image/png;base64,{data}" width="264" height="264" alt="qr3">
+</body></html>"""
+
+
+def _qr_png(text: str) -> bytes:
+    import io
+
+    import segno
+
+    buf = io.BytesIO()
+    segno.make(text, error="m").save(buf, kind="png", scale=8, border=4)
+    return buf.getvalue()
+
+
+def test_ff_scan_qr_images_without_refetching(
+        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        paired: dict[str, Any]) -> None:
+    """E-12/E-13 in Firefox: "Scan this QR image" (through the options page's test hook, as headless
+    browsers cannot open native menus) reads the loaded image; the service never fetches it."""
+    import base64
+
+    site, evil = servers["site"], servers["evil"]
+    payloads = {k: site.url("/ok", host="shop.test") + f"?from={k}" for k in ("same", "cross", "data")}
+    site.route("/qr.png", _qr_png(payloads["same"]), content_type="image/png")
+    evil.route("/qr2.png", _qr_png(payloads["cross"]), content_type="image/png")  # no CORS: tainted
+    site.route("/qr", QR_PAGE.format(cross=evil.url("/qr2.png", host="www.test"),
+                                     data=base64.b64encode(_qr_png(payloads["data"])).decode()))
+    url = site.url("/qr", host="shop.test")
+    page = ff.new_page()
+    ff.goto(page, url)
+    ff.wait_for(page, "() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    tid = tab_id(ff, options, url)
+    t0 = time.monotonic()
+    for img, key in (("qr", "same"), ("dqr", "data"), ("xqr", "cross")):
+        src = ff.eval(page, "id => document.getElementById(id).currentSrc", img)
+        res = ff.eval(options, "m => browser.runtime.sendMessage(m)", {
+            "type": "test:contextMenu", "tabId": tid,
+            "info": {"menuItemId": "ll-scan-qr", "srcUrl": src, "frameId": 0, "mediaType": "image"}})
+        assert res.get("ok") is True, (key, res)
+        assert payloads[key] in [p["text"] for p in res["report"]["payloads"]], (key, res)
+    assert site.count("/qr.png") == 1 and evil.count("/qr2.png") == 1  # the page's own loads only
+    scans = [e for e in service.log.api("/api/v1/scan") if e.at >= t0]
+    assert len(scans) == 3 and all(e.origin == ORIGIN and e.status == 200 for e in scans)
+    # The verdict panel is on the page (a closed shadow root; its host carries the level).
+    ff.wait_for(page, "() => !!document.querySelector('lurelens-ui#lurelens-toast')")
+    ff.close_page(page)
+
+
 def test_ff_framed_warning_page_does_nothing(
         ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
         paired: dict[str, Any]) -> None:
