@@ -77,12 +77,29 @@ const commands = {
     return idOf(await browser.newPage());
   },
   async goto({ page, url, ms }) {
-    try {
-      await pageOf(page).goto(url, { waitUntil: "load", timeout: ms || 15000 });
-      return { error: null };
-    } catch (e) {
-      return { error: String(e && e.message || e) }; // e.g. a DNR redirect aborted the load
-    }
+    // A DNR redirect to the extension's warning page never fires the load BiDi waits for: watch
+    // for the tab showing a loaded moz-extension page too, and answer whichever comes first.
+    const p = pageOf(page);
+    let done = false;
+    const nav = p.goto(url, { waitUntil: "load", timeout: ms || 15000 }).then(
+      () => ({ error: null }),
+      (e) => ({ error: String(e && e.message || e) }),
+    );
+    const redirected = (async () => {
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 100));
+        try {
+          const s = await p.evaluate("location.protocol + '|' + document.readyState");
+          if (s === "moz-extension:|complete") return { error: null, extensionPage: true };
+        } catch (_e) {
+          /* between documents */
+        }
+      }
+      return null;
+    })();
+    const result = await Promise.race([nav, redirected]);
+    done = true;
+    return result;
   },
   async eval({ page, fn, arg }) {
     return evaluate(pageOf(page), fn, arg);

@@ -269,6 +269,51 @@ def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, FixtureServe
         set_lang(ff, options, "zh")
 
 
+def test_ff_open_anyway_once_then_trust_and_remove(
+        ff: Firefox, servers: dict[str, FixtureServer], options: int, paired: dict[str, Any]) -> None:
+    """E-08/E-09 in Firefox: "Open anyway" lets the host load in that tab only (a session allow rule
+    with tabIds); "Don't warn me again" adds an allow rule, removable in the options page."""
+    evil = servers["evil"]
+    evil.reset()
+    url = evil.url("/landing?anyway=1", host="evil.test")
+    page = ff.new_page()
+    ff.goto(page, url)
+    ff.wait_for(page, "u => location.href === u && document.body.dataset.ready", warning_url(url),
+                timeout=CHECK_TIMEOUT)
+    ff.click(page, "#more summary")
+    ff.click(page, "#proceed")  # arms: danger needs a second, confirming click
+    assert "再次点击" in ff.eval(page, "() => document.getElementById('proceed').textContent")
+    ff.click(page, "#proceed")
+    ff.wait_for(page, "u => location.href === u", url, timeout=CHECK_TIMEOUT)
+    assert evil.count("/landing") == 1
+    other = ff.new_page()  # another tab is still protected
+    ff.goto(other, url)
+    ff.wait_for(other, "u => location.href === u", warning_url(url), timeout=CHECK_TIMEOUT)
+    assert evil.count("/landing") == 1
+    # Trust the site from the warning page, then remove it in the options page.
+    ff.wait_for(other, "() => document.body.dataset.ready")
+    ff.click(other, "#more summary")
+    ff.click(other, "#trust")
+    ff.click(other, "#proceed")
+    ff.click(other, "#proceed")
+    ff.wait_for(other, "u => location.href === u", url, timeout=CHECK_TIMEOUT)
+    fresh = ff.new_page()
+    assert ff.goto(fresh, url) is None
+    assert ff.url(fresh) == url  # no warning in a new tab
+    ff.eval(options, "() => { window.__old = true; location.reload(); return true; }")
+    ff.wait_for(options, "() => !window.__old && document.body.dataset.ready")
+    assert ff.eval(options, "() => document.querySelector('#trusted code').textContent") == "evil.test"
+    ff.click(options, "#trusted button[data-domain='evil.test']")
+    ff.wait_for(options, "() => !document.getElementById('trusted-empty').hidden")
+    hits = evil.count("/landing")
+    last = ff.new_page()
+    ff.goto(last, url)
+    ff.wait_for(last, "u => location.href === u", warning_url(url), timeout=CHECK_TIMEOUT)
+    assert evil.count("/landing") == hits
+    for p in (page, other, fresh, last):
+        ff.close_page(p)
+
+
 def test_ff_held_link_is_checked_before_it_opens(
         ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
         paired: dict[str, Any]) -> None:
