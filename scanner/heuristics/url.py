@@ -746,11 +746,11 @@ _HIDDEN_NAMES = {"8B": "ZWSP", "8C": "ZWNJ", "8D": "ZWJ", "8E": "LRM", "8F": "RL
 def _hidden(u: CanonicalURL) -> list[Reason]:
     # In the host they vanish when the browser maps the name (a\u200bpple.com opens apple.com), so
     # the name shown and the name opened differ, and list lookups of the shown name miss: danger.
-    in_host = _HIDDEN.search(quote(u.raw_host, safe="")) if u.raw_host else None
+    in_host = _HIDDEN.search(quote(u.raw_host, safe="%")) if u.raw_host else None
     if "%" not in u.href and not in_host:
         return []
     found = sorted({_HIDDEN_NAMES.get(m.group(0)[-2:].upper(), "?")
-                    for m in _HIDDEN.finditer(u.href + " " + quote(u.raw_host, safe=""))})
+                    for m in _HIDDEN.finditer(u.href + " " + quote(u.raw_host, safe="%"))})
     if not found:
         return []
     if in_host:

@@ -54,6 +54,10 @@ def test_hidden_characters_in_a_host_are_a_danger_reason() -> None:
     assert u.host == "example-shop.com"  # what the browser opens
     [r] = [r for r in url_reasons(u) if r.code == "url.hidden_characters"]
     assert r.evidence == "ZWSP" and r.severity.value == "high" and r.weight >= 70
+    # Percent-encoded in the host: the browser decodes, then drops them, just the same.
+    enc = canonicalize("https://a%E2%80%8Bpple-shop.com/")
+    assert enc.host == "apple-shop.com"
+    assert [r.severity.value for r in url_reasons(enc) if r.code == "url.hidden_characters"] == ["high"]
     # In the path they stay what they were: a medium reason (the page opened is the one shown).
     [p] = [r for r in url_reasons(canonicalize("https://example-shop.com/a\u200bb")) if
            r.code == "url.hidden_characters"]
