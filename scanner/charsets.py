@@ -14,6 +14,7 @@ by a small margin to displace GBK or Shift_JIS.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -278,6 +279,27 @@ def plausibility(text: str, codec: str = "") -> float:
     return total
 
 
+# Zero-width, direction-mark, embedding/override, word-joiner/isolate characters and U+FEFF.
+_HIDDEN_BETWEEN_ASCII = re.compile(
+    "[A-Za-z0-9][\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]+[A-Za-z0-9]"
+)
+
+
+def _utf8_with_hidden_between_ascii(raw: bytes) -> str | None:
+    """The UTF-8 text when ``raw`` is valid UTF-8 hiding invisible characters inside ASCII words.
+
+    ``a\u200bpple.com`` is ``a E2 80 8B pple.com``: Shift_JIS and GBK read the three bytes as two
+    plausible ideographs, which outscore the one zero-width character UTF-8 gives, so the lure came
+    out as ``a窶菊ple.com``, not the address a phone opens. Such a sequence between ASCII letters or
+    digits is no accident of a legacy charset: the bytes are UTF-8, written to hide something.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _HIDDEN_BETWEEN_ASCII.search(text) else None
+
+
 def guess_decode(raw: bytes) -> tuple[str, str]:
     """``(text, codec)`` for bytes without ECI: the most plausible strict decoding.
 
@@ -297,6 +319,9 @@ def guess_decode(raw: bytes) -> tuple[str, str]:
             pass
     if raw.isascii():
         return raw.decode("ascii"), "ascii"
+    hidden = _utf8_with_hidden_between_ascii(raw)
+    if hidden is not None:
+        return hidden, "utf-8"
     best: tuple[float, str, str] | None = None
     for rank, codec in enumerate(GUESS_CODECS):
         try:

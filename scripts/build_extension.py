@@ -9,8 +9,9 @@ Stdlib only. The archives are reproducible: entries sorted, fixed timestamps and
 The folder itself is the Chrome build (it loads unpacked as it is in git). The Firefox build
 changes only the manifest:
 
-* ``background.service_worker`` → ``background.scripts`` (``common.js`` first): Firefox MV3 runs
-  an event page, not a service worker, and has no ``importScripts`` there;
+* ``background.service_worker`` → ``background.scripts``: the files the worker loads with its
+  ``importScripts(...)`` call (read from the worker itself, so the list has one source), then the
+  worker. Firefox MV3 runs an event page, not a service worker, and has no ``importScripts`` there;
 * ``key`` and ``minimum_chrome_version`` are removed (Chrome-only fields; Firefox warns about them);
 * ``browser_specific_settings.gecko`` (the add-on id) is kept; it is ignored by Chrome.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -53,12 +55,24 @@ def chrome_manifest(manifest: dict[str, Any], *, store: bool = False) -> dict[st
     return m
 
 
-def firefox_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
+_IMPORT_SCRIPTS = re.compile(r"importScripts\(([^)]*)\)")
+
+
+def background_scripts(src: Path, worker: str) -> list[str]:
+    """``[*files the worker importScripts(), worker]``: Firefox's event page loads them in order."""
+    path = src / worker
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    m = _IMPORT_SCRIPTS.search(text)
+    libs = re.findall(r"[\"']([^\"']+)[\"']", m.group(1)) if m else ["common.js"]
+    return [*libs, worker]
+
+
+def firefox_manifest(manifest: dict[str, Any], src: Path = SRC) -> dict[str, Any]:
     """The Firefox manifest derived from the Chrome one (see the module docstring)."""
     m = copy.deepcopy(manifest)
     bg = m.get("background", {})
     worker = bg.get("service_worker", "sw.js")
-    m["background"] = {"scripts": ["common.js", worker]}
+    m["background"] = {"scripts": background_scripts(src, worker)}
     for key in ("key", "minimum_chrome_version"):
         m.pop(key, None)
     gecko = m.setdefault("browser_specific_settings", {}).setdefault("gecko", {})
@@ -94,7 +108,7 @@ def build(src: Path = SRC, dist: Path = DIST, *, store: bool = False) -> dict[st
         "firefox_xpi": dist / "lurelens-firefox.xpi",
     }
     write_zip(out["chrome"], src, chrome_manifest(manifest, store=store))
-    ff = firefox_manifest(manifest)
+    ff = firefox_manifest(manifest, src)
     write_zip(out["firefox"], src, ff)
     write_zip(out["firefox_xpi"], src, ff)
     return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import repeat
-from urllib.parse import unquote_plus
+from urllib.parse import quote, unquote_plus
 
 from ..canonical import CanonicalURL, to_unicode
 from ..models import Reason, Severity
@@ -744,10 +744,18 @@ _HIDDEN_NAMES = {"8B": "ZWSP", "8C": "ZWNJ", "8D": "ZWJ", "8E": "LRM", "8F": "RL
 
 
 def _hidden(u: CanonicalURL) -> list[Reason]:
-    if "%" not in u.href:
+    # In the host they vanish when the browser maps the name (a\u200bpple.com opens apple.com), so
+    # the name shown and the name opened differ, and list lookups of the shown name miss: danger.
+    in_host = _HIDDEN.search(quote(u.raw_host, safe="%")) if u.raw_host else None
+    if "%" not in u.href and not in_host:
         return []
-    found = sorted({_HIDDEN_NAMES.get(m.group(0)[-2:].upper(), "?") for m in _HIDDEN.finditer(u.href)})
-    return [make("url.hidden_characters", ", ".join(found), source="url")] if found else []
+    found = sorted({_HIDDEN_NAMES.get(m.group(0)[-2:].upper(), "?")
+                    for m in _HIDDEN.finditer(u.href + " " + quote(u.raw_host, safe="%"))})
+    if not found:
+        return []
+    if in_host:
+        return [make("url.hidden_characters", ", ".join(found), source="url", severity=H, weight=80)]
+    return [make("url.hidden_characters", ", ".join(found), source="url")]
 
 
 def _port(u: CanonicalURL) -> list[Reason]:

@@ -303,10 +303,11 @@ class Browser:
         self.context.close()
 
 
-def launch(pw: Any, *, resolver_rules: str = "", extra_args: Iterable[str] = ()) -> Browser:
+def launch(pw: Any, *, resolver_rules: str = "", extra_args: Iterable[str] = (),
+           ext_dir: Path = EXT_DIR) -> Browser:
     """Debian Chromium, headless, with the unpacked extension (SURVEY §4.5 P1)."""
     profile = Path(tempfile.mkdtemp(prefix="lurelens-chromium-"))
-    args = ["--no-sandbox", f"--disable-extensions-except={EXT_DIR}", f"--load-extension={EXT_DIR}",
+    args = ["--no-sandbox", f"--disable-extensions-except={ext_dir}", f"--load-extension={ext_dir}",
             "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
     if resolver_rules:
         args.append(f"--host-resolver-rules={resolver_rules}")

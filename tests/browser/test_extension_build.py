@@ -144,7 +144,9 @@ def test_build_makes_chrome_and_firefox_archives(builder: ModuleType, tmp_path: 
         assert zf.read("sw.js") == (EXT_DIR / "sw.js").read_bytes()
     with zipfile.ZipFile(out["firefox"]) as zf:
         ff = json.loads(zf.read("manifest.json"))
-    assert ff["background"] == {"scripts": ["common.js", "sw.js"]}
+    # The worker's importScripts files, in order, then the worker (Firefox runs an event page).
+    assert ff["background"] == {"scripts": ["common.js", "rules.js", "menus.js", "sw.js"]}
+    assert 'importScripts("common.js", "rules.js", "menus.js")' in (EXT_DIR / "sw.js").read_text("utf-8")
     assert "key" not in ff and "minimum_chrome_version" not in ff
     gecko = manifest["browser_specific_settings"]["gecko"]
     assert ff["browser_specific_settings"]["gecko"]["id"] == gecko["id"]

@@ -15,6 +15,19 @@
   // builds ship only the en-US UI locale, so the override loads _locales/*/messages.json itself.
   let override = null;
 
+  // Host access the extension needs (Firefox lets the user refuse or revoke it at any time).
+  const HOST_ORIGINS = ["http://127.0.0.1/*", "<all_urls>"];
+
+  /** False when the user revoked host access (Firefox); true where browsers cannot revoke it. */
+  async function hostAccess() {
+    if (!ext.permissions || !ext.permissions.contains) return true;
+    try {
+      return await ext.permissions.contains({ origins: HOST_ORIGINS });
+    } catch (_e) {
+      return true;
+    }
+  }
+
   /** Load the language override; call (and await) once before rendering. */
   async function init() {
     let uiLang = "auto";
@@ -60,15 +73,15 @@
         s = "";
       }
     }
-    return s || key;
+    return visible(s || key);
   }
 
   /** The side of a {en, zh} message for the UI language; tolerates plain strings and nulls. */
   function pick(msg) {
     if (!msg) return "";
-    if (typeof msg === "string") return msg;
+    if (typeof msg === "string") return visible(msg);
     const l = lang();
-    return msg[l] || msg.en || msg.zh || "";
+    return visible(msg[l] || msg.en || msg.zh || "");
   }
 
   function levelRank(level) {
@@ -156,6 +169,14 @@
   function visible(text) {
     return String(text == null ? "" : text).replace(HIDDEN, (c) =>
       "[U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]");
+  }
+
+  /**
+   * Every string an extension page shows goes in through here (or renderUrl/renderReasons): text
+   * nodes only, hidden characters as markers, whatever the string's source.
+   */
+  function setText(el, text) {
+    el.textContent = visible(text);
   }
 
   /** Fill el with the URL, the registrable domain in <strong>, the rest muted (text nodes only). */
@@ -263,7 +284,7 @@
   /** Apply data-i18n / data-i18n-title / data-i18n-placeholder attributes of a page. */
   function localizePage(doc) {
     doc.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
-    for (const el of doc.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+    for (const el of doc.querySelectorAll("[data-i18n]")) setText(el, t(el.dataset.i18n));
     for (const el of doc.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
     for (const el of doc.querySelectorAll("[data-i18n-placeholder]")) {
       el.placeholder = t(el.dataset.i18nPlaceholder);
@@ -285,6 +306,8 @@
 
   root.LL = {
     ext,
+    HOST_ORIGINS,
+    hostAccess,
     init,
     lang,
     t,
@@ -298,6 +321,7 @@
     splitUrl,
     renderUrl,
     visible,
+    setText,
     categories,
     mainLink,
     allReasons,

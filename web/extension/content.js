@@ -76,7 +76,11 @@
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") return;
     if (url.origin === location.origin) return; // the site's own links: not a lure hand-off
+    // Capture phase on window, registered at document_start: before any handler of the page. Stop
+    // the event here, so a page's own `onclick = () => location.href = a.href` never runs; the
+    // worker also blocks the host in this tab until the verdict (a DNR session rule).
     ev.preventDefault();
+    ev.stopImmediatePropagation();
     const newTab = opensNewTab(ev, a);
     const href = url.href;
     const pending = showPending();
@@ -137,10 +141,17 @@
     return { host, root };
   }
 
+  // The same filter as LL.visible (common.js is not loaded in content scripts): control, zero-width
+  // and text-direction characters become [U+XXXX] markers, so "\u202emoc.lapyap" cannot show reversed.
+  const HIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+  const visible = (text) => String(text == null ? "" : text).replace(HIDDEN, (c) =>
+    "[U+" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0") + "]");
+
+  /** Every string the toast shows is created here: a text node, through the filter. */
   function el(tag, cls, text) {
     const n = document.createElement(tag);
     if (cls) n.className = cls;
-    if (text !== undefined) n.textContent = text;
+    if (text !== undefined) n.textContent = visible(text);
     return n;
   }
 
@@ -159,7 +170,7 @@
     box.dataset.level = data.level || "";
     const head = el("p", "head");
     if (data.levelLabel) head.appendChild(el("span", "lvl", data.levelLabel));
-    head.appendChild(document.createTextNode(data.title || "LureLens"));
+    head.appendChild(document.createTextNode(visible(data.title || "LureLens")));
     box.appendChild(head);
     if (data.error) box.appendChild(el("p", "error", data.error));
     if (data.summary) box.appendChild(el("p", "summary", data.summary));
@@ -199,7 +210,7 @@
     root.appendChild(box);
     // Tests and assistive tech read the verdict from the light DOM host too.
     host.setAttribute("data-level", data.level || "");
-    host.setAttribute("aria-label", [data.levelLabel, data.summary, data.error].filter(Boolean).join(" "));
+    host.setAttribute("aria-label", visible([data.levelLabel, data.summary, data.error].filter(Boolean).join(" ")));
   }
 
   /* ------------------------------------------------------------ images */

@@ -13,13 +13,13 @@
     const map = { ok: ["status_ok", ""], down: ["status_down", "bad"], needs_pair: ["status_needs_pair", "bad"],
       unpaired: ["status_unpaired", "warn"], unknown: ["status_unknown", "warn"] };
     const [key, cls] = map[st.state] || map.unknown;
-    el.textContent = LL.t(key) + (st.state === "ok" && st.version ? " (" + st.version + ")" : "");
+    LL.setText(el, LL.t(key) + (st.state === "ok" && st.version ? " (" + st.version + ")" : ""));
     el.className = "status " + cls;
     el.dataset.state = st.state || "unknown";
     if (document.activeElement !== $("port")) $("port").value = st.port;
     const pairUrl = "http://127.0.0.1:" + st.port + "/pair";
     $("pair-link").href = pairUrl;
-    $("pair-link").textContent = pairUrl;
+    LL.setText($("pair-link"), pairUrl);
     $("token").placeholder = st.paired ? LL.t("token_saved") : LL.t("token_placeholder");
     $("check-every-link").checked = Boolean(st.checkEveryLink);
     const ul = $("trusted");
@@ -27,11 +27,11 @@
     for (const d of st.trusted || []) {
       const li = document.createElement("li");
       const code = document.createElement("code");
-      code.textContent = d;
+      LL.setText(code, d);
       const rm = document.createElement("button");
       rm.type = "button";
-      rm.textContent = LL.t("remove");
-      rm.setAttribute("aria-label", LL.t("remove") + " " + d);
+      LL.setText(rm, LL.t("remove"));
+      rm.setAttribute("aria-label", LL.visible(LL.t("remove") + " " + d));
       rm.dataset.domain = d;
       rm.addEventListener("click", async () => render(await LL.send({ type: "options:untrust", domain: d })));
       li.append(code, rm);
@@ -41,10 +41,10 @@
     // The service versions lists by their build time (epoch seconds): show it as a date.
     const v = st.rulesVersion || "?";
     const version = /^\d{9,}(\.\d+)?$/.test(v) ? new Date(Number(v) * 1000).toLocaleString() : v;
-    $("lists-info").textContent = st.rulesAt
+    LL.setText($("lists-info"), st.rulesAt
       ? LL.t("lists_info", [String(st.ruleDomains), version, new Date(st.rulesAt).toLocaleString(),
         String(st.ruleSkipped || 0)])
-      : LL.t("lists_none");
+      : LL.t("lists_none"));
   }
 
   render(await LL.send({ type: "status" }));
@@ -58,12 +58,12 @@
   $("pair-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     $("pair").disabled = true;
-    $("pair-status").textContent = LL.t("checking");
+    LL.setText($("pair-status"), LL.t("checking"));
     const token = $("token").value.trim();
     const ans = await LL.send({ type: "options:pair", port: Number($("port").value), token });
     $("pair").disabled = false;
     if (ans.error) {
-      $("pair-status").textContent = LL.t(ans.error.code === "bad_port" ? "error_bad_port" : "error_bad_token");
+      LL.setText($("pair-status"), LL.t(ans.error.code === "bad_port" ? "error_bad_port" : "error_bad_token"));
       $("pair-status").className = "status bad";
       $("pair-status").dataset.state = "error";
       return;
@@ -77,23 +77,21 @@
   $("sync").addEventListener("click", async () => {
     await LL.send({ type: "options:sync" });
     render(await LL.send({ type: "status" }));
-  const langSel = $("ui-lang");
-  langSel.value = (await LL.ext.storage.local.get({ uiLang: "auto" })).uiLang;
-  langSel.addEventListener("change", async () => {
-    await LL.send({ type: "options:setLang", value: langSel.value });
-    location.reload();
-  });
   });
 
-  // Firefox lets users revoke host permissions: detect it and offer a grant button (a user gesture).
-  const origins = ["http://127.0.0.1/*", "<all_urls>"];
-  if (LL.ext.permissions && LL.ext.permissions.contains) {
-    const has = await LL.ext.permissions.contains({ origins });
-    $("perm").hidden = has;
+  // Firefox lets users revoke host permissions: say what no longer works and offer a grant button
+  // (a user gesture), at once when it changes while the page is open.
+  const showAccess = async () => {
+    $("perm").hidden = await LL.hostAccess();
+  };
+  await showAccess();
+  if (LL.ext.permissions && LL.ext.permissions.request) {
     $("grant").addEventListener("click", async () => {
-      const ok = await LL.ext.permissions.request({ origins });
-      $("perm").hidden = ok;
+      await LL.ext.permissions.request({ origins: LL.HOST_ORIGINS }).catch(() => false);
+      await showAccess();
     });
+    LL.ext.permissions.onRemoved.addListener(showAccess);
+    LL.ext.permissions.onAdded.addListener(showAccess);
   }
   document.body.dataset.ready = "1";
 })();

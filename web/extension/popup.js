@@ -18,7 +18,7 @@
     const map = { ok: ["status_ok", ""], down: ["status_down", "bad"], needs_pair: ["status_needs_pair", "bad"],
       unpaired: ["status_unpaired", "warn"], unknown: ["status_unknown", "warn"] };
     const [key, cls] = map[st.state] || map.unknown;
-    el.textContent = LL.t(key);
+    LL.setText(el, LL.t(key));
     el.className = "status " + cls;
   }
 
@@ -27,10 +27,10 @@
     v.textContent = "";
     const chip = document.createElement("span");
     chip.className = "lvl " + level;
-    chip.textContent = LL.levelLabel(level);
+    LL.setText(chip, LL.levelLabel(level));
     v.appendChild(chip);
     v.dataset.level = level;
-    $("summary").textContent = LL.pick(summary);
+    LL.setText($("summary"), LL.pick(summary));
     LL.renderReasons($("reasons"), reasons || [], 5);
   }
 
@@ -41,23 +41,27 @@
 
   function showError(err) {
     $("verdict").textContent = "";
-    $("summary").textContent = (err && (err.message || err.code)) || LL.t("error_generic");
+    LL.setText($("summary"), (err && (err.message || err.code)) || LL.t("error_generic"));
     $("reasons").textContent = "";
   }
 
   const info = await LL.send({ type: "popup:tab", tabId });
   showStatus(info.status || {});
+  if (info.status && info.status.hostAccess === false) {
+    $("perm-note").hidden = false;
+    LL.setText($("perm-note"), LL.t("perm_text"));
+  }
   const url = info.url || "";
   LL.renderUrl($("tab-url"), url, "");
   const web = LL.isWebUrl(url);
   $("check-url").disabled = !web;
   $("analyse").disabled = !web || Boolean(info.stopped); // a stopped page was never loaded
   if (info.verdict) showVerdict(info.verdict.level, info.verdict.summary, info.verdict.reasons);
-  else $("summary").textContent = web ? LL.t("popup_not_checked") : LL.t("error_not_web");
+  else LL.setText($("summary"), web ? LL.t("popup_not_checked") : LL.t("error_not_web"));
 
   async function run(type, button) {
     button.disabled = true;
-    $("summary").textContent = LL.t("checking");
+    LL.setText($("summary"), LL.t("checking"));
     const ans = await LL.send({ type, tabId });
     button.disabled = false;
     if (ans.report) showReport(ans.report, url);

@@ -14,11 +14,16 @@
  *    and sent as base64 to POST /api/v1/scan; the service never fetches the image again.
  *  - the documented fallback when DNR is unusable: webNavigation.onBeforeNavigate + tabs.update
  *    (this lets one request reach the destination: see docs/extension.md).
+ *
+ * Split in three classic scripts sharing one global scope: rules.js (declarativeNetRequest rules),
+ * menus.js (context menus, QR images, the on-page panel) and this file (state, API, messages,
+ * lifecycle). Chrome loads them with importScripts below; Firefox's event page lists them in
+ * background.scripts (scripts/build_extension.py reads the list from the importScripts call).
  */
 "use strict";
 
 if (typeof importScripts === "function" && typeof self.LL === "undefined") {
-  importScripts("common.js");
+  importScripts("common.js", "rules.js", "menus.js");
 }
 
 const ext = LL.ext;
@@ -30,24 +35,10 @@ const CHECK_TIMEOUT_MS = 30 * 1000;
 const SCAN_TIMEOUT_MS = 30 * 1000;
 const HEALTH_TIMEOUT_MS = 4 * 1000;
 const RULES_EVERY_MS = 60 * 60 * 1000;
-const DOMAINS_PER_RULE = 1000; // requestDomains packed into one rule
 const DEFAULT_RULE_LIMIT = 30000; // domains asked from the service for rules
-const MAX_IMAGE_SIDE = 2048;
 const MAX_HTML_CHARS = 2 * 1024 * 1024;
 const REPORT_CACHE_MAX = 40;
 const REPORT_TTL_MS = 10 * 60 * 1000;
-
-// Rule ids: 1 = user-trusted sites; >= 100000 belong to the list sync: 200000.. = list block
-// (redirect) and 300000.. = list block for sub-frames. Session rules (proceed once): 1000..99999.
-const TRUSTED_RULE_ID = 1;
-const ALLOW_BASE = 100000;
-const BLOCK_BASE = 200000;
-const SUBFRAME_BASE = 300000;
-const ONCE_BASE = 1000;
-const PRIO = { block: 1, trusted: 3, once: 4 };
-
-const MENU_CHECK_LINK = "ll-check-link";
-const MENU_SCAN_QR = "ll-scan-qr";
 
 class ApiError extends Error {
   constructor(code, message, status) {
@@ -99,11 +90,12 @@ async function paintBadge() {
     unpaired: LL.t("status_unpaired"),
     unknown: LL.t("extName"),
   };
-  const bad = S.state === "down" || S.state === "needs_pair" || S.state === "unpaired";
+  const access = await LL.hostAccess();
+  const bad = !access || S.state === "down" || S.state === "needs_pair" || S.state === "unpaired";
   try {
     await act.setBadgeText({ text: bad ? "!" : "" });
     if (bad) await act.setBadgeBackgroundColor({ color: S.state === "down" ? "#9a6700" : "#b3261e" });
-    await act.setTitle({ title: titles[S.state] || LL.t("extName") });
+    await act.setTitle({ title: access ? titles[S.state] || LL.t("extName") : LL.t("status_no_access") });
   } catch (_e) {
     /* a closed window or an old browser: the badge is advisory */
   }
@@ -181,155 +173,6 @@ async function health(force) {
   }
 }
 
-/* ------------------------------------------------------------ DNR rules */
-
-const warningUrl = () => ext.runtime.getURL("warning.html");
-
-function validDomain(d) {
-  return typeof d === "string" && d.length > 0 && d.length <= 253 && /^[a-z0-9.-]+$/.test(d) &&
-    !d.startsWith(".") && !d.endsWith(".") && !d.includes("..");
-}
-
-function chunks(list, n) {
-  const out = [];
-  for (let i = 0; i < list.length; i += n) out.push(list.slice(i, i + n));
-  return out;
-}
-
-/** How many list rules fit, from the browser's own limits (checked at run time). */
-function ruleBudget() {
-  const regexMax = (DNR && DNR.MAX_NUMBER_OF_REGEX_RULES) || 1000;
-  const dynMax = (DNR && (DNR.MAX_NUMBER_OF_DYNAMIC_RULES || DNR.MAX_NUMBER_OF_DYNAMIC_AND_SESSION_RULES)) ||
-    5000;
-  const unsafeMax = (DNR && DNR.MAX_NUMBER_OF_UNSAFE_DYNAMIC_RULES) || dynMax;
-  // Redirect rules use a regexFilter (for \0) and are "unsafe"; keep half the regex budget free.
-  return { redirect: Math.min(Math.floor(regexMax / 2), unsafeMax - 10), total: dynMax - 100 };
-}
-
-/**
- * Build the dynamic rules for a lists/rules answer (pure: exported for tests via self.LLTest).
- * Each rule packs up to DOMAINS_PER_RULE domains in `requestDomains` (which also matches
- * subdomains), so 1000 domains cost one regex rule instead of 1000.
- * The list's `allow` entries are exact-only roots (e.g. weebly.com, whose subdomains are often
- * listed as phishing): they are NOT turned into allow rules, which would match subdomains too;
- * a block entry equal to one is just left out. The service applies the allowlist on checks.
- */
-function buildListRules(block, allow, budget, perRule = DOMAINS_PER_RULE) {
-  const exact = new Set((allow || []).map((d) => String(d).toLowerCase()));
-  const b = [...new Set((block || []).map((d) => String(d).toLowerCase()).filter(validDomain))]
-    .filter((d) => !exact.has(d));
-  const blockChunks = chunks(b, perRule).slice(0, Math.min(budget.redirect, Math.floor(budget.total / 2)));
-  const rules = [];
-  blockChunks.forEach((doms, i) => {
-    rules.push({
-      id: BLOCK_BASE + i,
-      priority: PRIO.block,
-      action: { type: "redirect", redirect: { regexSubstitution: warningUrl() + "#\\0" } },
-      condition: { regexFilter: "^https?://.*", requestDomains: doms, resourceTypes: ["main_frame"] },
-    });
-    rules.push({
-      id: SUBFRAME_BASE + i,
-      priority: PRIO.block,
-      action: { type: "block" },
-      condition: { requestDomains: doms, resourceTypes: ["sub_frame"] },
-    });
-  });
-  const inRules = blockChunks.reduce((n, c) => n + c.length, 0);
-  return { rules, inRules, skipped: b.length - inRules };
-}
-
-// Fallback mode (no usable DNR): the block set lives in memory and webNavigation redirects.
-let fallbackBlock = null;
-
-async function syncRules(force) {
-  await ready;
-  const cfg = await config();
-  let data;
-  try {
-    data = await api("lists/rules?limit=" + encodeURIComponent(cfg.ruleLimit), { force });
-  } catch (e) {
-    return { ok: false, error: e.code || String(e) };
-  }
-  if (!data || !Array.isArray(data.block)) return { ok: false, error: "bad_rules" };
-  const version = String(data.version || data.built_at || "");
-  if (!force && version && version === S.rulesVersion && S.ruleDomains > 0) {
-    await setState({ rulesAt: Date.now() });
-    return { ok: true, version, domains: S.ruleDomains, skipped: S.ruleSkipped || 0, unchanged: true };
-  }
-  const built = buildListRules(data.block, data.allow || [], ruleBudget());
-  // Entries beyond the rules (the service's total, or what did not fit) are checked by the service
-  // when a link is checked (click capture, context menu, popup).
-  const total = Number(data.total_block) || data.block.length;
-  built.skipped = Math.max(built.skipped, total - built.inRules);
-  if (S.ruleMode === "dnr" && DNR) {
-    try {
-      const old = await DNR.getDynamicRules();
-      const removeRuleIds = old.map((r) => r.id).filter((id) => id >= ALLOW_BASE);
-      await DNR.updateDynamicRules({ removeRuleIds, addRules: built.rules });
-    } catch (e) {
-      // The browser refused the rules (limits, old version): use the documented fallback.
-      console.warn("LureLens: DNR rules refused, using the webNavigation fallback:", String(e));
-      await setState({ ruleMode: "fallback" });
-    }
-  }
-  if (S.ruleMode === "fallback") {
-    fallbackBlock = new Set(data.block.map((d) => String(d).toLowerCase()).filter(validDomain));
-    await local.set({ fallbackBlock: [...fallbackBlock] });
-  }
-  await setState({ rulesVersion: version, rulesAt: Date.now(), ruleDomains: built.inRules,
-    ruleSkipped: built.skipped });
-  return { ok: true, version, domains: built.inRules, skipped: built.skipped, rules: built.rules.length };
-}
-
-async function syncTrustedRule() {
-  const { trusted } = await config();
-  const doms = trusted.filter(validDomain);
-  if (!DNR) return;
-  const addRules = doms.length ? [{
-    id: TRUSTED_RULE_ID,
-    priority: PRIO.trusted,
-    action: { type: "allow" },
-    condition: { requestDomains: doms, resourceTypes: ["main_frame", "sub_frame"] },
-  }] : [];
-  await DNR.updateDynamicRules({ removeRuleIds: [TRUSTED_RULE_ID], addRules });
-}
-
-/** The block-list entry (from the installed rules) that covers url's host, or "". */
-async function listMatch(url) {
-  const host = LL.hostOf(url);
-  if (!host) return "";
-  if (S.ruleMode === "fallback") {
-    if (!fallbackBlock) fallbackBlock = new Set((await local.get({ fallbackBlock: [] })).fallbackBlock);
-    return LL.matchDomain(host, fallbackBlock);
-  }
-  if (!DNR) return "";
-  const rules = await DNR.getDynamicRules();
-  for (const r of rules) {
-    if (r.id < BLOCK_BASE || r.id >= SUBFRAME_BASE) continue;
-    const m = LL.matchDomain(host, r.condition.requestDomains || []);
-    if (m) return m;
-  }
-  return "";
-}
-
-/** Let `url`'s host load in this tab for the rest of the session ("Open anyway", once). */
-async function allowOnceInTab(tabId, host) {
-  if (!DNR || !DNR.updateSessionRules || tabId < 0 || !validDomain(host)) return;
-  const { llOnce } = await session.get({ llOnce: { next: ONCE_BASE } });
-  const id = llOnce.next;
-  llOnce.next = id + 1 >= ALLOW_BASE ? ONCE_BASE : id + 1;
-  await session.set({ llOnce });
-  await DNR.updateSessionRules({
-    removeRuleIds: [id],
-    addRules: [{
-      id,
-      priority: PRIO.once,
-      action: { type: "allow" },
-      condition: { requestDomains: [host], tabIds: [tabId], resourceTypes: ["main_frame", "sub_frame"] },
-    }],
-  });
-}
-
 /* ---------------------------------------------------------- checking */
 
 async function cachedReport(url) {
@@ -386,6 +229,20 @@ async function openWarning(tabId, url, report, newTab, openerTabId) {
   return ext.tabs.update(tabId, { url: target });
 }
 
+/** The verdict on a held link: "listed", a report, or null when the service cannot answer. */
+async function heldVerdict(tabId, url, trusted) {
+  if (isTrusted(url, trusted)) return { report: null, failedOpen: false };
+  if (await listMatch(url)) return { listed: true };
+  const hold = await holdNavigation(tabId, url);
+  try {
+    return { report: await checkUrl(url), failedOpen: false };
+  } catch (_e) {
+    return { report: null, failedOpen: true };
+  } finally {
+    await releaseHold(hold);
+  }
+}
+
 /**
  * Decide a held navigation (click capture, or "Open" in a QR result): check, then navigate the
  * tab ourselves. Fails open (proceeds) when the service cannot answer, as the badge says.
@@ -394,19 +251,11 @@ async function navigateChecked(tab, url, newTab) {
   const tabId = tab ? tab.id : -1;
   if (!LL.isWebUrl(url)) return { action: "ignored" };
   const cfg = await config();
-  let report = null;
-  let failedOpen = false;
-  if (!isTrusted(url, cfg.trusted)) {
-    if (await listMatch(url)) {
-      // Known bad: never let anything (not even the service) contact it.
-      await openWarning(tabId, url, null, newTab, tabId);
-      return { action: "warned", level: "danger" };
-    }
-    try {
-      report = await checkUrl(url);
-    } catch (_e) {
-      failedOpen = true;
-    }
+  const { listed, report, failedOpen } = await heldVerdict(tabId, url, cfg.trusted);
+  if (listed) {
+    // Known bad: never let anything (not even the service) contact it.
+    await openWarning(tabId, url, null, newTab, tabId);
+    return { action: "warned", level: "danger" };
   }
   if (report && report.level === "danger") {
     await openWarning(tabId, url, report, newTab, tabId);
@@ -416,145 +265,6 @@ async function navigateChecked(tab, url, newTab) {
   else if (tabId >= 0) await ext.tabs.update(tabId, { url });
   if (report && !newTab) await setTabVerdict(tabId, url, report);
   return { action: "proceeded", level: report ? report.level : "unknown", failedOpen };
-}
-
-/* ------------------------------------------------------ context menus */
-
-function createMenus() {
-  if (!ext.contextMenus) return;
-  Promise.resolve(ext.contextMenus.removeAll()).then(() => {
-    ext.contextMenus.create({ id: MENU_CHECK_LINK, title: LL.t("menu_check_link"), contexts: ["link"] });
-    ext.contextMenus.create({ id: MENU_SCAN_QR, title: LL.t("menu_scan_qr"), contexts: ["image"] });
-  });
-}
-
-async function toast(tabId, frameId, payload) {
-  try {
-    await ext.tabs.sendMessage(tabId, Object.assign({ type: "content:toast" }, payload),
-      { frameId: frameId || 0 });
-    return true;
-  } catch (_e) {
-    return false; // no content script there (a browser page): the popup still shows the verdict
-  }
-}
-
-function toastFromReport(report, title) {
-  const links = (report.links || []).slice(0, 5).map((l) => ({
-    url: l.final_url || l.url,
-    original: l.url,
-    level: l.level,
-    domain: l.registrable_domain || "",
-  }));
-  const payloads = (report.payloads || []).slice(0, 5).map((p) => ({
-    kind: p.kind,
-    display: String(p.display || "").slice(0, 300),
-    explanation: LL.pick(p.explanation),
-  }));
-  return {
-    title,
-    level: report.level,
-    levelLabel: LL.levelLabel(report.level),
-    summary: LL.pick(report.summary),
-    reasons: LL.allReasons(report, LL.mainLink(report)).slice(0, 3).map((r) => ({
-      message: LL.pick(r.message),
-      evidence: String(r.evidence || "").slice(0, 200),
-    })),
-    payloads,
-    links,
-  };
-}
-
-async function menuCheckLink(info, tab) {
-  const url = info.linkUrl || "";
-  if (!LL.isWebUrl(url)) {
-    await toast(tab.id, info.frameId, { title: LL.t("menu_check_link"), error: LL.t("error_not_web") });
-    return { ok: false, error: "not_web" };
-  }
-  try {
-    const report = await checkUrl(url, { offline: Boolean(await listMatch(url)) });
-    await toast(tab.id, info.frameId, toastFromReport(report, LL.t("menu_check_link")));
-    return { ok: true, level: report.level, report };
-  } catch (e) {
-    await toast(tab.id, info.frameId, { title: LL.t("menu_check_link"), error: e.message });
-    return { ok: false, error: e.code || String(e) };
-  }
-}
-
-const RASTER_DATA = /^data:image\/(png|jpeg|jpg|gif|webp|bmp);base64,([A-Za-z0-9+/=\s]+)$/i;
-
-async function blobToBase64(blob) {
-  const buf = new Uint8Array(await blob.arrayBuffer());
-  let s = "";
-  for (let i = 0; i < buf.length; i += 0x8000) s += String.fromCharCode.apply(null, buf.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-/** Crop the element's rectangle out of a screenshot of the visible tab (for tainted images). */
-async function cropFromScreenshot(tab, rect) {
-  if (!tab.active) {
-    await ext.tabs.update(tab.id, { active: true }); // only the visible tab can be captured
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  const shot = await ext.tabs.captureVisibleTab(tab.windowId, { format: "png" });
-  const bmp = await createImageBitmap(await (await fetch(shot)).blob());
-  const dpr = rect.dpr || 1;
-  const sx = Math.max(0, Math.floor(rect.x * dpr));
-  const sy = Math.max(0, Math.floor(rect.y * dpr));
-  const sw = Math.min(bmp.width - sx, Math.ceil(rect.w * dpr));
-  const sh = Math.min(bmp.height - sy, Math.ceil(rect.h * dpr));
-  if (sw < 8 || sh < 8) throw new ApiError("offscreen", LL.t("error_image_hidden"));
-  const pad = Math.round(Math.min(sw, sh) * 0.05); // keep a little quiet zone around the code
-  const x0 = Math.max(0, sx - pad);
-  const y0 = Math.max(0, sy - pad);
-  const w0 = Math.min(bmp.width - x0, sw + 2 * pad);
-  const h0 = Math.min(bmp.height - y0, sh + 2 * pad);
-  const canvas = new OffscreenCanvas(w0, h0);
-  canvas.getContext("2d").drawImage(bmp, x0, y0, w0, h0, 0, 0, w0, h0);
-  return blobToBase64(await canvas.convertToBlob({ type: "image/png" }));
-}
-
-/** The pixels of the image the user pointed at, as base64, without fetching it again. */
-async function grabImage(info, tab) {
-  const src = info.srcUrl || "";
-  const m = RASTER_DATA.exec(src);
-  if (m) return m[2].replace(/\s+/g, ""); // data: image: the bytes are in the URL itself
-  const ans = await ext.tabs.sendMessage(tab.id, { type: "content:grabImage", srcUrl: src, maxSide: MAX_IMAGE_SIDE },
-    { frameId: info.frameId || 0 });
-  if (ans && ans.dataUrl) {
-    const d = RASTER_DATA.exec(ans.dataUrl);
-    if (d) return d[2];
-  }
-  if (ans && ans.rect) return cropFromScreenshot(tab, ans.rect);
-  throw new ApiError("no_image", LL.t("error_no_image"));
-}
-
-async function menuScanQr(info, tab) {
-  let b64;
-  try {
-    b64 = await grabImage(info, tab);
-  } catch (e) {
-    await toast(tab.id, info.frameId, { title: LL.t("menu_scan_qr"), error: e.message || String(e) });
-    return { ok: false, error: e.code || "no_image" };
-  }
-  try {
-    const report = await api("scan", { method: "POST", body: { image_base64: b64 }, timeout: SCAN_TIMEOUT_MS });
-    for (const l of report.links || []) {
-      if (l.url) await cacheReport(l.url, report);
-    }
-    await toast(tab.id, info.frameId, toastFromReport(report, LL.t("menu_scan_qr")));
-    return { ok: true, level: report.level, report };
-  } catch (e) {
-    const msg = e.code === "no_code_found" ? LL.t("error_no_code") : e.message;
-    await toast(tab.id, info.frameId, { title: LL.t("menu_scan_qr"), error: msg });
-    return { ok: false, error: e.code || String(e) };
-  }
-}
-
-async function onMenuClicked(info, tab) {
-  if (!tab || tab.id === undefined) return { ok: false, error: "no_tab" };
-  if (info.menuItemId === MENU_CHECK_LINK) return menuCheckLink(info, tab);
-  if (info.menuItemId === MENU_SCAN_QR) return menuScanQr(info, tab);
-  return { ok: false, error: "unknown_menu" };
 }
 
 /* ---------------------------------------------------------- messages */
@@ -567,9 +277,36 @@ function tabTarget(tab) {
   return { url, stopped: false };
 }
 
-function fromExtensionPage(sender) {
+/** The extension page that sent a message ("popup", "options", "warning"…), or "" when the sender
+ * is not one of our pages running as a top-level document. A web page may frame warning.html (it is
+ * web-accessible for the DNR redirect): that frame has sender.tab and frameId != 0, and gets nothing. */
+function extensionPageOf(sender) {
   const base = ext.runtime.getURL("");
-  return sender.id === ext.runtime.id && typeof sender.url === "string" && sender.url.startsWith(base);
+  if (!sender || sender.id !== ext.runtime.id || typeof sender.url !== "string") return "";
+  if (!sender.url.startsWith(base)) return "";
+  if (sender.tab && sender.frameId !== 0) return ""; // framed inside some tab
+  const m = /^([a-z_]+)\.html(?:[?#]|$)/.exec(sender.url.slice(base.length));
+  return m ? m[1] : "";
+}
+
+/** A content script of a web page's top frame (the only frames content.js runs in). */
+function fromContentScript(sender) {
+  return Boolean(sender && sender.id === ext.runtime.id && sender.tab && sender.tab.id >= 0 &&
+    sender.frameId === 0 && LL.isWebUrl(sender.url || ""));
+}
+
+// Which page may send which messages: a page's own kind, plus the status every page reads.
+const PAGE_OF_MESSAGE = { options: "options", popup: "popup", warning: "warning", test: "options" };
+
+function pageMayAsk(page, type) {
+  if (type === "status") return Boolean(page);
+  return Boolean(page) && PAGE_OF_MESSAGE[type.split(":")[0]] === page;
+}
+
+/** The URL a warning page is about (its own hash): it may act on that URL only. */
+function warningPageUrl(sender) {
+  const base = warningUrl() + "#";
+  return sender.url.startsWith(base) ? LL.urlFromHash(sender.url.slice(base.length - 1)) : "";
 }
 
 async function statusView() {
@@ -588,6 +325,7 @@ async function statusView() {
     ruleDomains: S.ruleDomains,
     ruleSkipped: S.ruleSkipped || 0,
     ruleMode: S.ruleMode,
+    hostAccess: await LL.hostAccess(),
   };
 }
 
@@ -609,11 +347,9 @@ async function onContentMessage(msg, sender) {
   }
 }
 
-/** Messages from the extension's own pages (options, popup, warning). */
-async function onPageMessage(msg, sender) {
+/** The options page: pairing, retry, lists, language, "check every link", trusted sites. */
+async function onOptionsMessage(msg, sender) {
   switch (msg.type) {
-    case "status":
-      return statusView();
     case "options:pair": {
       const port = Number(msg.port);
       const token = String(msg.token || "").trim();
@@ -654,15 +390,25 @@ async function onPageMessage(msg, sender) {
       await syncTrustedRule();
       return statusView();
     }
+    default:
+      return { error: { code: "unknown_message" } };
+  }
+}
+
+/** The warning page, about the URL in its own #hash only (see warningPageUrl). */
+async function onWarningMessage(msg, sender) {
+  switch (msg.type) {
     case "warning:info": {
+      // Anyone can open warning.html#<any URL> in a tab: it shows the report the extension made
+      // before sending the tab here, or an offline one; it never makes the service fetch a URL.
       const url = String(msg.url || "");
-      if (!LL.isWebUrl(url)) return { error: { code: "bad_url" } };
+      if (!LL.isWebUrl(url) || url !== warningPageUrl(sender)) return { error: { code: "bad_url" } };
       const match = await listMatch(url);
       let report = await cachedReport(url);
       let error = null;
       if (!report) {
         try {
-          report = await checkUrl(url, { useCache: false, offline: Boolean(match) });
+          report = await checkUrl(url, { useCache: false, offline: true });
         } catch (e) {
           error = { code: e.code || "error", message: e.message };
         }
@@ -672,7 +418,7 @@ async function onPageMessage(msg, sender) {
     }
     case "warning:proceed": {
       const url = String(msg.url || "");
-      if (!LL.isWebUrl(url) || !sender.tab) return { error: { code: "bad_url" } };
+      if (!LL.isWebUrl(url) || !sender.tab || url !== warningPageUrl(sender)) return { error: { code: "bad_url" } };
       const host = LL.hostOf(url);
       if (msg.trust) {
         const { trusted } = await config();
@@ -694,6 +440,14 @@ async function onPageMessage(msg, sender) {
       await ext.tabs.remove(sender.tab.id);
       return { action: "closed" };
     }
+    default:
+      return { error: { code: "unknown_message" } };
+  }
+}
+
+/** The popup: the verdict for a tab, "Check this address", "Analyse this page". */
+async function onPopupMessage(msg, sender) {
+  switch (msg.type) {
     case "popup:tab": {
       const tab = await ext.tabs.get(Number(msg.tabId));
       const key = "tab:" + tab.id;
@@ -731,6 +485,14 @@ async function onPageMessage(msg, sender) {
         return { error: { code: e.code || "error", message: e.message } };
       }
     }
+    default:
+      return { error: { code: "unknown_message" } };
+  }
+}
+
+/** Test hooks (headless Chromium cannot open native menus); the options page only. */
+async function onTestMessage(msg, sender) {
+  switch (msg.type) {
     case "test:contextMenu":
       // Test hook (headless Chromium cannot open native menus); extension pages only.
       return onMenuClicked(msg.info || {}, await ext.tabs.get(Number(msg.tabId)));
@@ -739,11 +501,21 @@ async function onPageMessage(msg, sender) {
   }
 }
 
+/** Messages from the extension's own pages (options, popup, warning), by the page that sent them. */
+async function onPageMessage(msg, sender) {
+  if (msg.type === "status") return statusView();
+  const handlers = { options: onOptionsMessage, warning: onWarningMessage, popup: onPopupMessage,
+    test: onTestMessage };
+  const handler = handlers[msg.type.split(":")[0]];
+  return handler ? handler(msg, sender) : { error: { code: "unknown_message" } };
+}
+
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.type !== "string") return false;
-  const handler = fromExtensionPage(sender) ? onPageMessage : msg.type.startsWith("content:") ? onContentMessage
-    : null;
-  if (!handler || (handler === onContentMessage && !sender.tab)) {
+  let handler = null;
+  if (msg.type.startsWith("content:")) handler = fromContentScript(sender) ? onContentMessage : null;
+  else if (pageMayAsk(extensionPageOf(sender), msg.type)) handler = onPageMessage;
+  if (!handler) {
     sendResponse({ error: { code: "forbidden" } });
     return false;
   }
@@ -786,10 +558,15 @@ ext.runtime.onInstalled.addListener(async (details) => {
   await startup();
   // Firefox asks for host permissions separately: without them nothing works, so say so at once.
   if (details.reason === "install" && ext.permissions && ext.permissions.contains) {
-    const has = await ext.permissions.contains({ origins: ["http://127.0.0.1/*", "<all_urls>"] });
-    if (!has) ext.runtime.openOptionsPage();
+    if (!(await LL.hostAccess())) ext.runtime.openOptionsPage();
   }
 });
+
+// Host access revoked or granted again (Firefox): the badge says so at once.
+if (ext.permissions && ext.permissions.onRemoved) {
+  ext.permissions.onRemoved.addListener(() => paintBadge());
+  ext.permissions.onAdded.addListener(() => paintBadge());
+}
 ext.runtime.onStartup.addListener(() => startup());
 
 ext.alarms.onAlarm.addListener(async (a) => {
@@ -838,4 +615,4 @@ async function resetForTests() {
 
 // For tests and debugging from the worker console: pure helpers and the menu handler.
 self.LLTest = { buildListRules, ruleBudget, onMenuClicked, syncRules, health, statusView, resetForTests,
-  state: () => S, setRuleMode: (m) => setState({ ruleMode: m }) };
+  holdNavigation, releaseHold, state: () => S, setRuleMode: (m) => setState({ ruleMode: m }) };

@@ -6,10 +6,29 @@
  */
 "use strict";
 
+/** True when this page is the tab's top-level document, not a frame of some (hostile) page. */
+function topLevel() {
+  try {
+    return window.top === window && window.parent === window && !window.frameElement;
+  } catch (_e) {
+    return false;
+  }
+}
+
 (async function main() {
   const $ = (id) => document.getElementById(id);
   await LL.init();
   LL.localizePage(document);
+  if (!topLevel()) {
+    // A web page framed us (warning.html is web-accessible for the DNR redirect), maybe invisibly
+    // to make "Open anyway" clicks for the user: no report, no buttons, no messages to the worker.
+    for (const el of document.querySelectorAll(".actions, section:not(#banner), details, #level, #summary")) {
+      el.remove();
+    }
+    LL.setText($("headline"), LL.t("warning_framed"));
+    document.body.dataset.framed = "1";
+    return;
+  }
   const back = $("back");
   back.focus();
 
@@ -25,11 +44,11 @@
   });
 
   if (!url) {
-    $("headline").textContent = LL.t("warning_no_url");
+    LL.setText($("headline"), LL.t("warning_no_url"));
     $("more").hidden = true;
     return;
   }
-  document.title = LL.t("warning_title") + " – " + LL.hostOf(url);
+  document.title = LL.visible(LL.t("warning_title") + " – " + LL.hostOf(url));
   LL.renderUrl($("final-url"), url, "");
 
   const info = await LL.send({ type: "warning:info", url });
@@ -55,40 +74,40 @@
   const banner = $("banner");
   banner.className = "banner level-" + level;
   banner.setAttribute("role", level === "danger" ? "alert" : "status");
-  $("headline").textContent = LL.t(level === "danger" ? "warning_headline" : level === "caution"
-    ? "warning_headline_caution" : "warning_headline_unknown");
-  $("level").textContent = LL.levelLabel(level);
-  $("summary").textContent = report ? LL.pick(report.summary) : "";
+  LL.setText($("headline"), LL.t(level === "danger" ? "warning_headline" : level === "caution"
+    ? "warning_headline_caution" : "warning_headline_unknown"));
+  LL.setText($("level"), LL.levelLabel(level));
+  LL.setText($("summary"), report ? LL.pick(report.summary) : "");
 
   // Final URL: the registrable domain stands out; IDN shown in Unicode and punycode.
   const finalUrl = (link && link.final_url) || url;
   LL.renderUrl($("final-url"), finalUrl, (link && link.registrable_domain) || info.listMatch || "");
   if (link && link.host_unicode && link.host && link.host_unicode !== link.host) {
     $("idn").hidden = false;
-    $("idn").textContent = LL.t("idn_note", [link.host_unicode, link.host]);
+    LL.setText($("idn"), LL.t("idn_note", [link.host_unicode, link.host]));
   }
   if (finalUrl !== url) {
     $("original-wrap").hidden = false;
-    $("original-url").textContent = LL.visible(url);
+    LL.setText($("original-url"), url);
   }
 
   const chips = $("chips");
   for (const label of LL.categories(reasons)) {
     const li = document.createElement("li");
-    li.textContent = label;
+    LL.setText(li, label);
     chips.appendChild(li);
   }
 
   LL.renderReasons($("reasons"), reasons, 8);
   if (!reasons.length) {
     const li = document.createElement("li");
-    li.textContent = LL.t("no_reasons");
+    LL.setText(li, LL.t("no_reasons"));
     $("reasons").appendChild(li);
   }
   if (info.error) {
     const note = $("status-note");
     note.hidden = false;
-    note.textContent = LL.t("service_unavailable_note", [info.error.message || info.error.code]);
+    LL.setText(note, LL.t("service_unavailable_note", [info.error.message || info.error.code]));
   }
 
   // The chain, collapsed (a <details>): every hop with its kind, status and IP.
@@ -102,7 +121,7 @@
     cells.forEach((c, j) => {
       const td = document.createElement("td");
       if (j === 1) td.className = "u";
-      td.textContent = LL.visible(c);
+      LL.setText(td, c);
       tr.appendChild(td);
     });
     tbody.appendChild(tr);
@@ -112,10 +131,11 @@
   const proceed = $("proceed");
   let armed = level !== "danger";
   proceed.addEventListener("click", async () => {
+    if (!topLevel()) return;
     if (!armed) {
       armed = true;
       proceed.classList.add("confirm");
-      proceed.textContent = LL.t("proceed_confirm");
+      LL.setText(proceed, LL.t("proceed_confirm"));
       return;
     }
     proceed.disabled = true;
@@ -124,7 +144,7 @@
       proceed.disabled = false;
       const note = $("status-note");
       note.hidden = false;
-      note.textContent = ans.error.message || ans.error.code;
+      LL.setText(note, ans.error.message || ans.error.code);
     }
   });
   back.focus();
