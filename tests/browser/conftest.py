@@ -1,7 +1,7 @@
 """Shared fixtures of the browser tests: one Debian Chromium per module for the page tests.
 
-The extension tests (``test_extension.py``) define their own ``browser`` (a persistent context
-with the unpacked extension), which takes precedence in that module.
+The extension tests (``test_extension*.py``, through ``extension_env.py``) define their own
+``browser`` (a persistent context with the unpacked extension), which takes precedence there.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The extension as files: the manifest, its references, the locales, and the packaging script.
 
-No browser needed (these run in the default test run); the behaviour is in test_extension.py.
+No browser needed (these run in the default test run); the behaviour is in test_extension*.py.
 """
 
 from __future__ import annotations

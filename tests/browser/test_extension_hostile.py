@@ -7,7 +7,7 @@
   reach the destination before the verdict; the worker's DNR hold backs the content script up.
 * Row 11: the QR toast shows a text-direction override as a visible marker, never obeys it.
 
-Same service, fixtures and browser helpers as ``test_extension.py`` (its fixtures are reused).
+Same service, fixtures and browser helpers as ``test_extension.py`` (``extension_env.py``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import extension_env as base
 import pytest
-import test_extension as base
 from ext_fixtures import CHROMIUM, EXT_DIR, Browser, FixtureServer, Service, launch, wait_until
-from test_extension import CHECK_TIMEOUT, RESOLVER_RULES, _menu, goto, is_warning, qr_png
+from extension_env import CHECK_TIMEOUT, RESOLVER_RULES, _menu, goto, is_warning, qr_png
 
-# The service, fixture servers and paired browser of test_extension.py (fresh ones for this module).
+# The service, fixture servers and paired browser of extension_env (fresh ones for this module).
 pw, servers, data_root, service = base.pw, base.servers, base.data_root, base.service
 shared, paired = base.shared, base.paired
 
