@@ -22,10 +22,12 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from .errors import EmptyInput, NotText
 from .jsdata import ScriptData, script_data
 
 __all__ = [
     "Control",
+    "check_markup",
     "PageView",
     "controls_of_markup",
     "flatten_deep_nesting",
@@ -84,6 +86,20 @@ def flatten_deep_nesting(html: str, max_depth: int = MAX_DEPTH, max_tags: int = 
         # so cut the original and flatten again (no more than max_tags tags remain).
         return flatten_deep_nesting(html[:cut_at], max_depth, max_tags)
     return out
+
+
+def check_markup(html: str) -> None:
+    """Raise unless ``html`` reads as a web page: empty, binary or tagless input is not one.
+
+    Random bytes, a JPEG or an empty file given as a page are refused (``EmptyInput``/``NotText``)
+    instead of being judged "safe".
+    """
+    head = html[:65536]
+    if not head.strip():
+        raise EmptyInput("the page is empty: save the page as HTML and try again")
+    bad = sum(1 for c in head if (c < " " and c not in "\r\n\t\f") or c == "\ufffd")
+    if bad > len(head) // 50 or _TAG.search(head) is None:
+        raise NotText("this is not an HTML page (binary data or plain text): save the page as HTML")
 
 
 def parse_html(html: str) -> LexborHTMLParser:
@@ -310,7 +326,8 @@ def _css_hints(node: LexborNode, css: dict[str, str]) -> list[str]:
         if n is None:
             continue
         a = n.attributes
-        sels = [f"#{a.get('id')}" if a.get("id") else "", *(f".{c}" for c in (a.get("class") or "").split()[:4])]
+        classes = (a.get("class") or "").split()[:4]
+        sels = [f"#{a.get('id')}" if a.get("id") else "", *(f".{c}" for c in classes)]
         out += [css[s] for s in sels if s and s in css]
         if out:
             break

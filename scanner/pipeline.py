@@ -244,10 +244,12 @@ class Scanner:
     def analyze_page(self, html: str, url: str, *, use_lists: bool | None = None) -> Report:
         """Judge a landing page's HTML as served from ``url`` (the extension sends rendered pages)."""
         from .heuristics.page import analyze_html
+        from .htmltree import check_markup
 
         if not isinstance(html, str) or not isinstance(url, str):
             raise NotText("page HTML and URL must be text")
         html, url = scrub_surrogates(html), scrub_surrogates(url)
+        check_markup(html)  # random bytes, an image or an empty file are not a page
         cap = max(self.settings.max_body_bytes, 2 * 1024 * 1024)
         if len(html) > cap:
             html = html[:cap]

@@ -46,7 +46,7 @@ define(
     "page.asks_more_than_needed",
     M,
     V.PAGE_OVER_CAUTION,
-    "A {purpose_en} page asks for {fields_en}: {purpose_en} does not need this information.",
+    "The page is for {purpose_en} but asks for {fields_en}: {purpose_en} does not need this information.",
     "{purpose_zh}页面要求填写{fields_zh}：{purpose_zh}不需要这些信息。",
     category="asks_pii",
 )
