@@ -166,6 +166,8 @@ class Context:
     advice: bool
     lure_weight: int
     purpose: Purpose | None
+    lure_text: str = ""
+    """Title and the first part of the visible text (what lure words are read in)."""
     popular: bool | None = None
     """The serving domain is on the popularity list (``None``: not known here)."""
     camera: bool = False
@@ -242,7 +244,7 @@ def harvest_form(c: Context) -> list[Reason]:
     if c.strong_field and c.form >= 2 and c.lure_weight < V.PAGE_LURE_WEIGHT and not c.advice:
         weak = ("urgency", "flash_sale", "contact_handle", "asks_for_pii")
         top = max(
-            (v for k, v in lure_points(f"{c.view.title} {c.view.text}").items() if k not in weak), default=0
+            (v for k, v in lure_points(c.lure_text).items() if k not in weak), default=0
         )
     if c.form >= V.PAGE_KYC_FORM and len(c.sensitive) >= 2:
         # Tie-breaker only (SIGNALS §6): an https page with an ICP filing and no lure wording is
@@ -369,7 +371,7 @@ def pressure(c: Context) -> list[Reason]:
     """``page.countdown``: a countdown timer or "only N left"."""
     if c.official or c.advice:
         return []
-    scarcity = _SCARCITY.search(normalize(f"{c.view.title} {c.view.text}"))
+    scarcity = _SCARCITY.search(normalize(c.lure_text))
     js_countdown = any(_COUNTDOWN_JS.search(s[:50_000]) for s in c.view.js[:20]) and re.search(
         r"\d{1,2}:\d{2}|倒计时|countdown", c.view.html_head, re.I
     )
