@@ -161,8 +161,14 @@ def bench_pages(manifest: Path) -> dict[str, Any]:
     }
 
 
-OWN_PAGES = Path(__file__).resolve().parents[1] / "tests" / "data" / "pages_own" / "manifest.json"
-"""The project's own page families (a source checkout only): other coding styles than the dev set."""
+_TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+OWN_PAGES = {
+    "pages_own": _TEST_DATA / "pages_own" / "manifest.json",
+    "pages_later": _TEST_DATA / "pages_blind" / "manifest.json",
+}
+"""The project's own page sets (a source checkout only), in other coding styles than the dev set:
+``pages_own`` written beside the rules; ``pages_later`` written after them (first scored blind,
+see docs/heuristics.md)."""
 
 
 def bench_messages(csv_path: Path) -> dict[str, Any]:
@@ -198,8 +204,9 @@ def bench_detect(shared_dir: Path) -> dict[str, Any]:
     manifest = eval_dir / "pages" / "manifest.json"
     if manifest.exists():
         out["pages"] = bench_pages(manifest)
-    if OWN_PAGES.exists():
-        out["pages_own"] = bench_pages(OWN_PAGES)
+    for key, path in OWN_PAGES.items():
+        if path.exists():
+            out[key] = bench_pages(path)
     msgs = eval_dir / "pages" / "messages.csv"
     if msgs.exists():
         out["messages"] = bench_messages(msgs)
@@ -231,7 +238,11 @@ def format_report(res: dict[str, Any]) -> str:
             lines.append(f"  {kind[3:]}:")
             for name, v in u[kind].items():
                 lines.append(f"    {name:32s} n={v['n']:5d}  warned={v['warned']:5d}  rate={v['rate']:.3f}")
-    for key, name in (("pages", "Pages (dev)"), ("pages_own", "Pages (own families, tests/data/pages_own)")):
+    for key, name in (
+        ("pages", "Pages (dev)"),
+        ("pages_own", "Pages (own families, tests/data/pages_own)"),
+        ("pages_later", "Pages (written after the rules, tests/data/pages_blind)"),
+    ):
         if key in res:
             lines += _page_lines(res[key], name)
     if "messages" in res:

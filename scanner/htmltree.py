@@ -133,6 +133,8 @@ class Control:
     hidden_at_load: bool = False
     near: str = ""
     """Text around it (its block), for context only."""
+    captcha_nearby: bool = False
+    """An image captcha sits next to it (its "验证码" is the picture's, not an SMS code)."""
     contact_form: bool = False
     """Its form also holds an e-mail/phone/city field (makes a bare ``name`` a person's name)."""
     source: str = "markup"
@@ -191,6 +193,9 @@ _KEY_ATTRS = (
     "x-model",
     "wire:model",
 )
+_MODEL_SELECTOR = ", ".join(
+    f"[{a}]" for a in ("v-model", "x-model", "formcontrolname", "ng-model", "wire:model")
+).replace("wire:model", "wire\\:model")
 _HINT_ATTRS = ("aria-label", "title", "data-label", ":placeholder", "v-bind:placeholder", "data-placeholder")
 _STEP = re.compile(r"step|wizard|stage|tab-pane|panel-?\d|page-?\d|pane", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
@@ -267,6 +272,24 @@ def _near_text(node: LexborNode) -> str:
     return ""
 
 
+_CAPTCHA = re.compile(r"captcha|seccode|checkcode|verifycode|vcode|imgcode|piccode|验证码|kaptcha", re.I)
+
+
+def _captcha_nearby(node: LexborNode) -> bool:
+    p = node.parent
+    for _ in range(2):
+        if p is None:
+            return False
+        for img in p.css("img, canvas")[:4]:
+            a = img.attributes
+            if _CAPTCHA.search(
+                " ".join((a.get("src") or "", a.get("alt") or "", a.get("id") or "", a.get("class") or ""))
+            ):
+                return True
+        p = p.parent
+    return False
+
+
 def _contact_form(node: LexborNode) -> bool:
     form = node.parent
     for _ in range(6):
@@ -295,6 +318,13 @@ def _control(node: LexborNode, labels: dict[str, str], css: dict[str, str], sour
     if typ in _SKIP_TYPES or typ in ("checkbox", "radio"):
         return None
     hints = [a[h] for h in _HINT_ATTRS if a.get(h)]
+    if node.tag not in ("input", "select", "textarea"):
+        hints += [a["label"]] if a.get("label") else []
+        if typ == "text" and not any(a.get(k) for k in _KEY_ATTRS):
+            return None
+    item = node.parent
+    if item is not None and item.attributes.get("label"):  # <el-form-item label="姓名">
+        hints.append(item.attributes.get("label") or "")
     if css:
         hints += _css_hints(node, css)
     step, hidden = _step_of(node)
@@ -314,6 +344,7 @@ def _control(node: LexborNode, labels: dict[str, str], css: dict[str, str], sour
         step=step,
         hidden_at_load=hidden or "hidden" in a,
         near=_near_text(node),
+        captcha_nearby=_captcha_nearby(node),
         contact_form=_contact_form(node) if a.get("name", "").lower() == "name" else False,
         source=source,
     )
@@ -348,7 +379,9 @@ def _controls(tree: LexborHTMLParser, source: str) -> list[Control]:
         labels[lab.attributes.get("for") or ""] = _text(lab)
     css = _css_labels(tree)
     out: list[Control] = []
-    for node in tree.css("input, select, textarea")[:MAX_CONTROLS]:
+    # Custom components bound to a form model (<el-input v-model>, <van-field v-model>) are
+    # controls too: the framework renders an input for them.
+    for node in tree.css(f"input, select, textarea, {_MODEL_SELECTOR}")[:MAX_CONTROLS]:
         c = _control(node, labels, css, source)
         if c is not None:
             out.append(c)

@@ -31,7 +31,8 @@ _PAIR = re.compile(
     r"""(?:'((?:[^'\\\n]|\\.){0,200})'|"((?:[^"\\\n]|\\.){0,200})"|`([^`]{0,200})`|([^,}\n]{0,120}))"""
 )
 _CALL_PAIRS = re.compile(
-    r"""\.(?:attr|prop|setAttribute|set)\(\s*['"](placeholder|name|id|title|aria-label|type|maxlength)['"]\s*,\s*"""
+    r"""(?:\.(?:attr|prop|setAttribute|set)\(|\battr\(\s*[\w$]{1,40}\s*,)"""
+    r"""\s*['"](placeholder|name|id|title|aria-label|type|maxlength)['"]\s*,\s*"""
     r"""['"]([^'"\n]{1,120})['"]"""
     r"""|\.append\(\s*['"]([A-Za-z_][\w.\[\]]{1,40})['"]\s*,"""
     r"""|\.(placeholder|name)\s*=\s*['"]([^'"\n]{1,120})['"]"""

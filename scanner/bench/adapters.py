@@ -155,7 +155,7 @@ def bench_detect_adapter(
         )
     figures: dict[str, Stat] = {}
     units = {"urls_per_second": "URLs/s", "ms_median": "ms/page"}
-    for section in ("urls", "pages", "pages_own", "messages"):
+    for section in ("urls", "pages", "pages_own", "pages_later", "messages"):
         for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median"):
             vals = [r.get(section, {}).get(key) for r in runs]
             nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
@@ -173,7 +173,9 @@ def bench_detect_adapter(
         extra={
             "rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0]},
             # PII precision/recall per field, dev pages and the project's own page families.
-            "pages_by_field": {s: runs[0][s]["by_field"] for s in ("pages", "pages_own") if s in runs[0]},
+            "pages_by_field": {
+                s: runs[0][s]["by_field"] for s in ("pages", "pages_own", "pages_later") if s in runs[0]
+            },
         },
         notes=["detection rates have no speed reference: ratio is null"],
     )

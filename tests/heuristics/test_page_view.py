@@ -37,10 +37,16 @@ def _page(fid: str) -> tuple[str, str]:
     return (OWN / entry["file"]).read_text(encoding="utf-8"), entry["url"]
 
 
-@pytest.mark.parametrize("entry", MANIFEST["pages"], ids=lambda e: e["id"])
-def test_own_page_families(entry: dict[str, object]) -> None:
+LATER = OWN.parent / "pages_blind"
+FAMILIES = [(OWN, e) for e in MANIFEST["pages"]] + [
+    (LATER, e) for e in json.loads((LATER / "manifest.json").read_text(encoding="utf-8"))["pages"]
+]
+
+
+@pytest.mark.parametrize(("folder", "entry"), FAMILIES, ids=lambda x: x["id"] if isinstance(x, dict) else "")
+def test_own_page_families(folder: Path, entry: dict[str, object]) -> None:
     """Each own page: the fields it asks for exactly, and a warning exactly when expected."""
-    html = (OWN / str(entry["file"])).read_text(encoding="utf-8")
+    html = (folder / str(entry["file"])).read_text(encoding="utf-8")
     out = page_adapter(html, str(entry["url"]))
     assert set(out["pii"]) == set(entry["pii"])  # type: ignore[arg-type]
     assert out["warn"] is (entry["label"] == "harvest"), out

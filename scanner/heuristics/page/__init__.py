@@ -41,7 +41,7 @@ __all__ = [
 
 MAX_HTML = 3 * 1024 * 1024
 """Characters of HTML parsed (the rest is ignored)."""
-MAX_LURE_TEXT = 6000
+MAX_LURE_TEXT = 4000
 """Characters of visible text read for lure words (the density scaling uses the whole text)."""
 
 

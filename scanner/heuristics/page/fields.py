@@ -151,6 +151,7 @@ FACE_WORDS = re.compile(
     r"人脸识别|刷脸|活体检测|活体识别|核身|眨眼|张嘴|摇头|转头|人脸验证|人脸认证|"
     r"face (?:scan|check|verification)|liveness|selfie"
 )
+_SMS_WORDS = re.compile(r"短信|手机|简讯|动态|sms|text message|sent to")
 _SEND_CODE = re.compile(
     r"获取验证码|发送验证码|获取短信|发送短信|获取动态码|get (?:the )?code|send (?:the )?code"
 )
@@ -216,6 +217,12 @@ def classify_control(c: Control) -> Field | None:
     kind, n = votes.most_common(1)[0]
     if n < 2:
         return None
+    if (
+        kind == "sms_code"
+        and c.captcha_nearby
+        and not _SMS_WORDS.search(normalize(f"{c.label} {c.placeholder}"))
+    ):
+        return None  # the code of the picture next to it
     evidence = (c.label or c.placeholder or next(iter(c.hints), "") or next(iter(c.keys), "") or c.type)[:40]
     blob = normalize(" ".join([*c.keys, c.label, c.placeholder, *c.hints]))
     payment = kind == "password" and bool(_PAYMENT_PWD.search(blob))

@@ -243,9 +243,7 @@ def harvest_form(c: Context) -> list[Reason]:
     top = 0
     if c.strong_field and c.form >= 2 and c.lure_weight < V.PAGE_LURE_WEIGHT and not c.advice:
         weak = ("urgency", "flash_sale", "contact_handle", "asks_for_pii")
-        top = max(
-            (v for k, v in lure_points(c.lure_text).items() if k not in weak), default=0
-        )
+        top = max((v for k, v in lure_points(c.lure_text).items() if k not in weak), default=0)
     if c.form >= V.PAGE_KYC_FORM and len(c.sensitive) >= 2:
         # Tie-breaker only (SIGNALS §6): an https page with an ICP filing and no lure wording is
         # more likely an unlisted real service than a harvest page.
