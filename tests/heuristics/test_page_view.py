@@ -270,3 +270,46 @@ def test_real_page_passes_the_markup_check() -> None:
     html, url = _page("blog_comment_form")
     check_markup(html)
     assert Scanner(Settings(offline=True)).analyze_page(html, url, use_lists=False).level is Level.SAFE
+
+
+# --- over-collection in other styles (paraphrases of the issue's cases) ------------------------------
+
+WIFI_ID_JS = """<html><head><title>商场免费Wi-Fi</title></head><body><h1>连接免费WiFi</h1><div id=f></div>
+<script>
+var cfg = [{name: 'mobile', placeholder: '手机号'}, {name: 'vcode', placeholder: '短信验证码'},
+           {name: 'sfzh', placeholder: '身份证号码'}];
+</script></body></html>"""
+
+PARCEL_FACE = """<html><head><title>Parcel redelivery</title></head><body><h1>Your parcel is waiting</h1>
+<p>Confirm the delivery address for your package.</p><form>
+<input name="address" autocomplete="street-address"><input name="tel" type="tel" placeholder="Phone">
+<input type="file" accept="image/*" capture="user" name="selfie" aria-label="Take a selfie"></form>
+</body></html>"""
+
+
+def test_wifi_portal_asking_for_an_id_number_is_a_caution() -> None:
+    f = analyze_html(WIFI_ID_JS, "https://free-wifi-mall.example/")
+    r = next(r for r in f.reasons if r.code == "page.asks_more_than_needed")
+    assert f.purpose == "wifi" and "身份证号" in r.message.zh and r.weight < 70
+
+
+SURVEY_ID_SMS = """<html><head><title>Customer survey</title></head><body><h1>Customer satisfaction survey</h1>
+<form><label>How was your visit?</label><select name="q1"><option>Good</option></select>
+<label for=i>ID number</label><input id=i name=idNumber><label for=c>SMS code</label><input id=c name=smsCode>
+</form></body></html>"""
+
+
+def test_two_sensitive_surplus_kinds_off_the_popularity_list_are_danger() -> None:
+    def weight(popular: bool | None) -> int:
+        f = analyze_html(SURVEY_ID_SMS, "https://survey-rewards.example/", popular=popular)
+        assert f.purpose == "survey"
+        return next(r.weight for r in f.reasons if r.code == "page.asks_more_than_needed")
+
+    assert weight(False) >= 70  # known to be outside the popularity list
+    assert weight(None) < 70 and weight(True) < 70  # unknown or popular: a caution
+
+
+def test_parcel_page_asking_for_a_selfie_is_danger() -> None:
+    out = page_adapter(PARCEL_FACE, "https://parcel-redeliver.example/")
+    assert "face" in out["pii"] and out["level"] == "danger"
+    assert "page.asks_more_than_needed" in out["reasons"]
