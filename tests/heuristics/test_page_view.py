@@ -293,9 +293,10 @@ def test_wifi_portal_asking_for_an_id_number_is_a_caution() -> None:
     assert f.purpose == "wifi" and "身份证号" in r.message.zh and r.weight < 70
 
 
-SURVEY_ID_SMS = """<html><head><title>Customer survey</title></head><body><h1>Customer satisfaction survey</h1>
-<form><label>How was your visit?</label><select name="q1"><option>Good</option></select>
-<label for=i>ID number</label><input id=i name=idNumber><label for=c>SMS code</label><input id=c name=smsCode>
+SURVEY_ID_SMS = """<html><head><title>Customer survey</title></head><body>
+<h1>Customer satisfaction survey</h1><form><label>How was your visit?</label><select name="q1"><option>Good</option></select>
+<label for=i>ID number</label><input id=i name=idNumber>
+<label for=c>SMS code</label><input id=c name=smsCode>
 </form></body></html>"""
 
 
