@@ -294,7 +294,8 @@ def test_wifi_portal_asking_for_an_id_number_is_a_caution() -> None:
 
 
 SURVEY_ID_SMS = """<html><head><title>Customer survey</title></head><body>
-<h1>Customer satisfaction survey</h1><form><label>How was your visit?</label><select name="q1"><option>Good</option></select>
+<h1>Customer satisfaction survey</h1><form>
+<label>How was your visit?</label><select name="q1"><option>Good</option></select>
 <label for=i>ID number</label><input id=i name=idNumber>
 <label for=c>SMS code</label><input id=c name=smsCode>
 </form></body></html>"""
