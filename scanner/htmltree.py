@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -31,6 +32,7 @@ __all__ = [
     "PageView",
     "controls_of_markup",
     "flatten_deep_nesting",
+    "merge_views",
     "page_view",
     "parse_html",
 ]
@@ -546,4 +548,45 @@ def page_view(html: str) -> PageView:
         script_objects=data.objects,
         brand_spots=brand_spots,
         html_head=html[:300_000],
+    )
+
+
+def merge_views(views: list[PageView]) -> PageView:
+    """One view of several DOM snapshots of a page (e.g. before and after "下一步" clicks).
+
+    Controls (one per tag, type, keys, label and placeholder), scripts, links and headings are the
+    union; the title is the first non-empty one, the text the longest.
+    """
+    if not views:
+        return PageView()
+    if len(views) == 1:
+        return views[0]
+
+    def union(name: str) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(x for v in views for x in getattr(v, name)))
+
+    controls: dict[tuple[Any, ...], Control] = {}
+    for v in views:
+        for c in v.controls:
+            controls.setdefault((c.tag, c.type, c.keys, c.label, c.placeholder, c.hints, c.source), c)
+    anchor_ids: dict[str, str] = {}
+    for v in views:
+        for k, href in v.anchor_ids.items():
+            anchor_ids.setdefault(k, href)
+    return PageView(
+        title=next((v.title for v in views if v.title), ""),
+        text=max((v.text for v in views), key=len),
+        headings=union("headings"),
+        controls=tuple(controls.values())[:MAX_CONTROLS],
+        scripts=union("scripts"),
+        handlers=union("handlers"),
+        templates=union("templates"),
+        links=union("links"),
+        anchor_ids=anchor_ids,
+        meta_refresh=union("meta_refresh"),
+        form_actions=union("form_actions"),
+        script_strings=union("script_strings"),
+        script_objects=union("script_objects"),
+        brand_spots=union("brand_spots"),
+        html_head=views[0].html_head,
     )

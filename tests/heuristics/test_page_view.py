@@ -315,3 +315,20 @@ def test_parcel_page_asking_for_a_selfie_is_danger() -> None:
     out = page_adapter(PARCEL_FACE, "https://parcel-redeliver.example/")
     assert "face" in out["pii"] and out["level"] == "danger"
     assert "page.asks_more_than_needed" in out["reasons"]
+
+
+def test_snapshots_of_one_page_are_merged() -> None:
+    """A renderer's DOM before and after "下一步": the fields of both steps are named once."""
+    from scanner.htmltree import merge_views
+
+    step1 = (
+        "<html><head><title>认证</title></head><body><label for=a>手机号</label><input id=a></body></html>"
+    )
+    step2 = (
+        "<html><body><label for=b>银行卡号</label><input id=b>"
+        "<label for=a>手机号</label><input id=a></body></html>"
+    )
+    view = merge_views([page_view(step1), page_view(step2)])
+    f = analyze_view(view, "https://renzheng.example/")
+    assert f.pii == ("phone", "bank_card") and f.title == "认证"
+    assert len(view.controls) == 2
