@@ -218,6 +218,9 @@ def _label_of(node: LexborNode, labels: dict[str, str]) -> str:
     nid = attrs.get("id") or ""
     if nid and nid in labels:
         return labels[nid]
+    by = (attrs.get("aria-labelledby") or "").split()[:1]
+    if by and "@" + by[0] in labels:
+        return labels["@" + by[0]]
     p, depth = node.parent, 0
     while p is not None and depth < 3:
         if p.tag == "label":
@@ -231,6 +234,11 @@ def _label_of(node: LexborNode, labels: dict[str, str]) -> str:
             if txt:
                 return txt
         prev, hops = prev.prev, hops + 1
+    nxt = node.next
+    while nxt is not None and nxt.tag == "-text" and not _text(nxt):
+        nxt = nxt.next
+    if nxt is not None and nxt.tag == "label":  # floating labels come after their input
+        return _text(nxt)
     parent = node.parent
     if parent is not None:
         pp = parent.prev
@@ -379,6 +387,11 @@ def _controls(tree: LexborHTMLParser, source: str) -> list[Control]:
     labels: dict[str, str] = {}
     for lab in tree.css("label[for]")[:MAX_CONTROLS]:
         labels[lab.attributes.get("for") or ""] = _text(lab)
+    for n in tree.css("[aria-labelledby]")[:MAX_CONTROLS]:
+        ref = (n.attributes.get("aria-labelledby") or "").split()[:1]
+        if ref and '"' not in ref[0] and "\\" not in ref[0]:
+            target = tree.css_first(f'[id="{ref[0]}"]')
+            labels["@" + ref[0]] = _text(target)  # "@" keeps these apart from <label for> ids
     css = _css_labels(tree)
     out: list[Control] = []
     # Custom components bound to a form model (<el-input v-model>, <van-field v-model>) are

@@ -332,3 +332,30 @@ def test_snapshots_of_one_page_are_merged() -> None:
     f = analyze_view(view, "https://renzheng.example/")
     assert f.pii == ("phone", "bank_card") and f.title == "认证"
     assert len(view.controls) == 2
+
+
+LISTED_ARRAYS = """<html><body><h2>资料登记</h2><div id=f></div><script>
+var F = [["xingming", "姓名"], ["sfzh", "身份证号码"], ["yhkh", "银行卡号"]];
+F.forEach(function (x) { var i = document.createElement("input"); i.name = x[0]; i.title = x[1];
+  document.getElementById("f").appendChild(i); });
+</script></body></html>"""
+
+MENU_WORDS = """<html><body><div id=nav></div><script>
+var menu = ["手机", "地址", "电脑", "家电"];
+var s = document.createElement("input"); s.type = "search"; document.body.appendChild(s);
+</script></body></html>"""
+
+ARIA_AND_FLOATING = """<html><body><span id=l1>Passport number</span><input aria-labelledby="l1">
+<div class="mdc"><input id=x name=q7><label>Card verification code</label></div></body></html>"""
+
+
+def test_field_lists_in_script_arrays_count() -> None:
+    assert set(analyze_html(LISTED_ARRAYS, "https://a.example/").pii) == {"real_name", "id_card", "bank_card"}
+
+
+def test_menu_words_in_a_script_are_not_fields() -> None:
+    assert analyze_html(MENU_WORDS, "https://shop.example/").pii == ()
+
+
+def test_aria_labelledby_and_floating_labels() -> None:
+    assert set(analyze_html(ARIA_AND_FLOATING, "https://a.example/").pii) == {"id_card", "bank_card"}

@@ -82,6 +82,8 @@ def vocab() -> _Vocab:
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+MAX_LISTED = 3000
+"""Script strings looked at as bare field labels or keys."""
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -273,11 +275,42 @@ def _script_string_fields(view: PageView) -> list[Field]:
         if _ID_PHOTO.search(t):
             out.append(Field("id_card", s[:40], upload=True))
     code = "\n".join(view.js)[:400_000]
+    out += _listed_fields(view, code)
     if _ID_VALIDATOR.search(code):
         out.append(Field("id_card", "ID-number validator"))
     if _PHONE_VALIDATOR.search(code):
         out.append(Field("phone", "phone-number validator"))
     return out
+
+
+_BUILDS_INPUTS = re.compile(
+    r"""createElement(?:VNode)?\(\s*['"](?:input|select|textarea)|<input|\b(?:h|_c|element)\(\s*['"]input"""
+)
+_SENSITIVE = frozenset({"id_card", "bank_card", "sms_code", "password"})
+
+
+def _listed_fields(view: PageView, code: str) -> list[Field]:
+    """Bare labels and keys listed in a script that builds inputs (``[['sfzh', '身份证号'], …]``).
+
+    A lone word in script data is often a menu entry (手机, 地址), so this counts only when the
+    listed words name two kinds or more, one of them sensitive (ID, bank card, SMS code, password).
+    """
+    if not _BUILDS_INPUTS.search(code):
+        return []
+    keys = vocab().keys
+    found: dict[str, Field] = {}
+    for s in view.script_strings[:MAX_LISTED]:
+        if re.fullmatch(r"[A-Za-z_][\w.]{2,30}", s):
+            kind = keys.get(re.sub(r"[^a-z0-9]", "", _CAMEL.sub("_", s.rsplit(".", 1)[-1]).lower()))
+        elif len(s) <= 12 and (_CJK.search(s) or len(s) <= 24):
+            kind = classify_label(s)
+        else:
+            continue
+        if kind and kind != "face" and kind not in found:
+            found[kind] = Field(kind, s[:40])
+    if len(found) < 2 or not _SENSITIVE & set(found):
+        return []
+    return list(found.values())
 
 
 def page_fields(view: PageView) -> list[Field]:
