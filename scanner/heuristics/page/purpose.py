@@ -51,9 +51,15 @@ def purposes() -> tuple[Purpose, ...]:
     return tuple(out)
 
 
+@cache
+def _cue_rx(cue: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(cue) + r"(?![a-z0-9])")
+
+
 def _hits(cue: str, text: str) -> int:
+    """Occurrences of a cue (Latin cues as whole words: "menu" is not in "menus")."""
     if cue.isascii():
-        return len(re.findall(r"(?<![a-z0-9])" + re.escape(cue) + r"(?![a-z0-9])", text))
+        return len(_cue_rx(cue).findall(text)) if cue in text else 0
     return text.count(cue)
 
 
