@@ -16,6 +16,7 @@ cached per HTML string, so the three readers of one fetched page share one parse
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -206,10 +207,25 @@ _CSS_LABEL = re.compile(
 )
 
 
+_SMALL_NODE = 60
+"""Nodes (elements and text) a node may hold for its whole text to be read as context."""
+
+
 def _text(node: LexborNode | None, limit: int = 80) -> str:
+    """The text of a small node; of a big one (a whole form, a crafted page) only its own text.
+
+    Context is read for up to 400 controls: reading a huge subtree for each would make the work
+    grow with the square of the page.
+    """
     if node is None:
         return ""
-    return " ".join(str(node.text(strip=True) or "").split())[:limit]
+    small = sum(1 for _ in itertools.islice(node.traverse(include_text=True), _SMALL_NODE + 1)) <= _SMALL_NODE
+    if small:
+        txt = str(node.text(strip=True) or "")
+    else:  # its first own text pieces only
+        kids = itertools.islice(node.iter(include_text=True), 12)
+        txt = " ".join(str(c.text(deep=False) or "") for c in kids if c.tag == "-text")
+    return " ".join(txt.split())[:limit]
 
 
 def _label_of(node: LexborNode, labels: dict[str, str]) -> str:
@@ -290,7 +306,8 @@ def _captcha_nearby(node: LexborNode) -> bool:
     for _ in range(2):
         if p is None:
             return False
-        for img in p.css("img, canvas")[:4]:
+        near = [n for c in itertools.islice(p.iter(), 12) for n in (c, *itertools.islice(c.iter(), 4))]
+        for img in (n for n in near if n.tag in ("img", "canvas")):
             a = img.attributes
             if _CAPTCHA.search(
                 " ".join((a.get("src") or "", a.get("alt") or "", a.get("id") or "", a.get("class") or ""))

@@ -8,6 +8,7 @@ hidden wizard steps, CSS-drawn labels, Traditional Chinese, English) plus over-c
 from __future__ import annotations
 
 import io
+import time
 import json
 from pathlib import Path
 
@@ -359,3 +360,22 @@ def test_menu_words_in_a_script_are_not_fields() -> None:
 
 def test_aria_labelledby_and_floating_labels() -> None:
     assert set(analyze_html(ARIA_AND_FLOATING, "https://a.example/").pii) == {"id_card", "bank_card"}
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<script>var s="' + "<input name=a>" * 30000 + '"</script>',
+        "<el-input v-model=a></el-input>" * 20000,
+        "<div>" * 400 + "<label>身份证号</label><input>" * 3000 + "</div>" * 400,
+        "<script>" + "{k:'sfzh',t:'身份证号'}," * 40000 + "</script>",
+        "<script>" + ("'" + "a\\\\b" * 2) * 60000 + "</script>",
+        '<span id=l>x</span><img src="captcha.png">' + "<input aria-labelledby=l>" * 5000,
+    ],
+    ids=["inputs-in-js", "custom-components", "nested-labels", "config-objects", "escapes", "aria-captcha"],
+)
+def test_crafted_pages_are_read_in_bounded_time(html: str) -> None:
+    """Context for each control is read from small nodes only: no work grows with controls × page."""
+    t0 = time.perf_counter()
+    analyze_html(html, "https://a.example/")
+    assert time.perf_counter() - t0 < 3.0
