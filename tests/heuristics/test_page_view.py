@@ -8,8 +8,8 @@ hidden wizard steps, CSS-drawn labels, Traditional Chinese, English) plus over-c
 from __future__ import annotations
 
 import io
-import time
 import json
+import time
 from pathlib import Path
 
 import pytest
