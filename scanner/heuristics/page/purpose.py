@@ -63,10 +63,13 @@ def _hits(cue: str, text: str) -> int:
     return text.count(cue)
 
 
-def page_purpose(view: PageView, url: str) -> Purpose | None:
-    """The page's purpose when one clearly leads (≥ :data:`MIN_SCORE` points and ahead of the next)."""
+def page_purpose(view: PageView, url: str, body: str | None = None) -> Purpose | None:
+    """The page's purpose when one clearly leads (≥ :data:`MIN_SCORE` points and ahead of the next).
+
+    ``body``: the page's text already normalised, when the caller has it.
+    """
     head = normalize(" ".join((view.title, *view.headings[:20])))
-    body = normalize(view.text[:8000])
+    body = normalize(view.text[:8000]) if body is None else body
     path = normalize(unquote(url.split("//", 1)[-1].split("/", 1)[-1] if "/" in url else ""))[:300]
     scored: list[tuple[int, int, Purpose]] = []
     for n, p in enumerate(purposes()):

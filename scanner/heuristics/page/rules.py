@@ -18,7 +18,7 @@ from ...htmltree import PageView
 from ...models import Reason, Severity
 from ...pii import pii_words
 from ...reasons import define, make
-from ..text import lure_points, normalize
+from ..text import lure_points
 from ..url import Brand
 from .fields import Field
 from .purpose import Purpose, surplus
@@ -168,6 +168,8 @@ class Context:
     purpose: Purpose | None
     lure_text: str = ""
     """Title and the first part of the visible text (what lure words are read in)."""
+    lure_norm: str = ""
+    """``lure_text`` normalised (:func:`scanner.heuristics.text.normalize`), computed once."""
     popular: bool | None = None
     """The serving domain is on the popularity list (``None``: not known here)."""
     camera: bool = False
@@ -369,7 +371,7 @@ def pressure(c: Context) -> list[Reason]:
     """``page.countdown``: a countdown timer or "only N left"."""
     if c.official or c.advice:
         return []
-    scarcity = _SCARCITY.search(normalize(c.lure_text))
+    scarcity = _SCARCITY.search(c.lure_norm)
     js_countdown = any(_COUNTDOWN_JS.search(s[:50_000]) for s in c.view.js[:20]) and re.search(
         r"\d{1,2}:\d{2}|倒计时|countdown", c.view.html_head, re.I
     )
