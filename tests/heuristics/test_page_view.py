@@ -257,14 +257,28 @@ def test_one_pii_table_for_every_reader() -> None:
         (b"just words, no markup at all", NotText),
     ],
 )
-def test_not_html_is_refused(data: bytes, error: type[Exception], tmp_path: Path) -> None:
+def test_not_html_is_refused(
+    data: bytes, error: type[Exception], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(error):
         check_markup(data.decode("utf-8", "replace"))
     path = tmp_path / "page.bin"
     path.write_bytes(data)
     out = io.StringIO()
-    code = main(["page", str(path), "--url", "https://a.example/", "--offline"], out=out, stdin=io.BytesIO())
-    assert code == ExitStatus.BAD_INPUT
+    code = main(["page", str(path), "--url", "https://a.example/", "--no-lists"], out=out, stdin=io.BytesIO())
+    err = capsys.readouterr().err
+    assert code == ExitStatus.BAD_INPUT and out.getvalue() == ""
+    assert err.count("\n") == 1 and err.startswith("lurelens: ") and ("HTML" in err or "empty" in err)
+    assert "Traceback" not in err
+
+
+def test_the_same_command_judges_a_real_page(tmp_path: Path) -> None:
+    html, url = _page("parcel_asks_bank")
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
+    out = io.StringIO()
+    code = main(["page", str(path), "--url", url, "--no-lists", "--lang", "zh"], out=out, stdin=io.BytesIO())
+    assert code == ExitStatus.WARN and "快递取件页面要求填写银行卡" in out.getvalue()
 
 
 def test_real_page_passes_the_markup_check() -> None:
