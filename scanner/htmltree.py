@@ -196,9 +196,13 @@ _KEY_ATTRS = (
     "x-model",
     "wire:model",
 )
-_MODEL_SELECTOR = ", ".join(
-    f"[{a}]" for a in ("v-model", "x-model", "formcontrolname", "ng-model", "wire:model")
-).replace("wire:model", "wire\\:model")
+_MODEL_SELECTOR = (
+    ", ".join(f"[{a}]" for a in ("v-model", "x-model", "formcontrolname", "ng-model", "wire:model")).replace(
+        "wire:model", "wire\\:model"
+    )
+    # component props (JSX <TextField name label/>, <van-field name label>)
+    + ", [name][label], [name][placeholder]"
+)
 _HINT_ATTRS = ("aria-label", "title", "data-label", ":placeholder", "v-bind:placeholder", "data-placeholder")
 _STEP = re.compile(r"step|wizard|stage|tab-pane|panel-?\d|page-?\d|pane", re.I)
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
@@ -350,7 +354,8 @@ def _control(node: LexborNode, labels: dict[str, str], css: dict[str, str], sour
         if typ == "text" and not any(a.get(k) for k in _KEY_ATTRS):
             return None
     item = node.parent
-    if item is not None and item.attributes.get("label"):  # <el-form-item label="姓名">
+    if item is not None and (item.tag or "").endswith("item") and item.attributes.get("label"):
+        # <el-form-item label="姓名">, <a-form-item label=…>
         hints.append(item.attributes.get("label") or "")
     if css:
         hints += _css_hints(node, css)
@@ -413,11 +418,15 @@ def _controls(tree: LexborHTMLParser, source: str) -> list[Control]:
     out: list[Control] = []
     # Custom components bound to a form model (<el-input v-model>, <van-field v-model>) are
     # controls too: the framework renders an input for them.
-    for node in tree.css(f"input, select, textarea, {_MODEL_SELECTOR}")[:MAX_CONTROLS]:
+    seen: set[int] = set()
+    for node in tree.css(f"input, select, textarea, {_MODEL_SELECTOR}")[: 2 * MAX_CONTROLS]:
+        if node.mem_id in seen:  # matched by two selectors
+            continue
+        seen.add(node.mem_id)
         c = _control(node, labels, css, source)
         if c is not None:
             out.append(c)
-    return out
+    return out[:MAX_CONTROLS]
 
 
 def controls_of_markup(markup: str, source: str = "template") -> list[Control]:

@@ -393,3 +393,21 @@ def test_crafted_pages_are_read_in_bounded_time(html: str) -> None:
     t0 = time.perf_counter()
     analyze_html(html, "https://a.example/")
     assert time.perf_counter() - t0 < 3.0
+
+
+JSX = """<html><body><div id=root></div><script type="text/babel">
+function KycForm() {
+  return (<form>
+    <Input placeholder="请输入身份证号" name="idCard" />
+    <TextField label="银行卡号" name="cardNo" />
+    <TextField label="Search" name="q" />
+  </form>);
+}
+ReactDOM.render(<KycForm />, document.getElementById("root"));
+</script></body></html>"""
+
+
+def test_jsx_props_are_fields() -> None:
+    view = page_view(JSX)
+    assert analyze_view(view, "https://a.example/").pii == ("id_card", "bank_card")
+    assert len([c for c in view.controls if c.keys == ("idCard",)]) == 1  # one control, not two
