@@ -411,3 +411,24 @@ def test_jsx_props_are_fields() -> None:
     view = page_view(JSX)
     assert analyze_view(view, "https://a.example/").pii == ("id_card", "bank_card")
     assert len([c for c in view.controls if c.keys == ("idCard",)]) == 1  # one control, not two
+
+
+PROMO_NEWSLETTER = """<html><head><title>Win big: the best giveaways this week</title></head><body>
+<h1>Free gift cards and prizes you can claim this week</h1>
+<p>Claim your free gift now, limited time only! We round up sweepstakes and giveaways.</p>
+<aside><h3>Subscribe to our newsletter</h3><form><input name=name placeholder="Your name">
+<input name=phone type=tel placeholder="Phone (optional)"><input type=email name=email placeholder=Email>
+<button>Subscribe</button></form></aside></body></html>"""
+
+
+def test_a_newsletter_box_on_a_promotional_page_is_not_a_harvest_form() -> None:
+    out = page_adapter(PROMO_NEWSLETTER, "https://deals-weekly.example/")
+    assert set(out["pii"]) == {"real_name", "phone"}
+    assert "page.pii_with_lure" not in out["reasons"] and "page.asks_more_than_needed" not in out["reasons"]
+    assert not out["warn"]
+    # The same words with a form that asks for an ID number and a bank card are a harvest.
+    harvest = PROMO_NEWSLETTER.replace(
+        '<input name=phone type=tel placeholder="Phone (optional)">',
+        '<input name=ssn placeholder="Social security number"><input name=card autocomplete=cc-number>',
+    )
+    assert page_adapter(harvest, "https://deals-weekly.example/")["level"] == "danger"

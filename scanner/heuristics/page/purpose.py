@@ -35,6 +35,8 @@ class Purpose:
     en: str
     cues: tuple[str, ...]
     needs: frozenset[str]
+    ordinary: bool = False
+    """A side form of an ordinary page (comments, newsletter)."""
 
 
 @cache
@@ -47,7 +49,8 @@ def purposes() -> tuple[Purpose, ...]:
         unknown = needs - set(PII_KINDS)
         if unknown:
             raise ValueError(f"purposes.toml [{key}]: unknown kinds {sorted(unknown)}")
-        out.append(Purpose(key, row["zh"], row["en"], tuple(normalize(c) for c in row["cues"]), needs))
+        cues = tuple(normalize(c) for c in row["cues"])
+        out.append(Purpose(key, row["zh"], row["en"], cues, needs, bool(row.get("ordinary", False))))
     return tuple(out)
 
 

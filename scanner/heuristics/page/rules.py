@@ -192,6 +192,11 @@ class Context:
         return [k for k in self.pii if k in SENSITIVE]
 
     @property
+    def side_form(self) -> bool:
+        """The form is an ordinary page's side form (comments, newsletter) asking nothing sensitive."""
+        return self.purpose is not None and self.purpose.ordinary and not self.sensitive
+
+    @property
     def strong_field(self) -> bool:
         return any(k in self.fields for k in ("id_card", "bank_card", "face")) or self.payment
 
@@ -239,7 +244,7 @@ _ICP = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘�
 
 def harvest_form(c: Context) -> list[Reason]:
     """``page.kyc_bundle`` and ``page.pii_with_lure``: an identity bundle or a lured form, unofficial."""
-    if c.official:
+    if c.official or c.side_form:
         return []
     out = []
     top = 0
@@ -408,7 +413,7 @@ def data_destination(c: Context) -> list[Reason]:
 
 def lure_words(c: Context) -> list[Reason]:
     """The page's own lure words, scaled: at most a caution without a form, less on long pages."""
-    has_form = c.form >= 2
+    has_form = c.form >= 2 and not c.side_form
     # Long pages (articles, portals) mention every word somewhere: scale by lure density.
     density = min(1.0, 4000 / max(len(c.view.text), 1))
     out = []
