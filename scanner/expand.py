@@ -163,23 +163,15 @@ def decode_html(body: bytes, content_type: str = "") -> tuple[str, str]:
 
 
 def _title(html: str) -> str:
-    from .htmltree import parse_html
+    from .htmltree import page_view
 
-    node = parse_html(html).css_first("title")
-    if node is None:
-        return ""
-    return " ".join((node.text() or "").split())[:300]
+    return page_view(html).title  # the same parse the redirect and page readers use
 
 
 def _visible_text(html: str) -> str:
-    from .htmltree import parse_html
+    from .htmltree import page_view
 
-    tree = parse_html(html)
-    for node in tree.css("script, style, noscript, template"):
-        node.decompose()
-    body = tree.body
-    text = body.text(separator=" ") if body is not None else ""
-    return " ".join(text.split())
+    return page_view(html).text
 
 
 def _is_text_type(content_type: str, body: bytes) -> bool:

@@ -199,15 +199,17 @@ class Scanner:
     def analyze_page(self, html: str, url: str, *, use_lists: bool | None = None) -> Report:
         """Judge a landing page's HTML as served from ``url`` (the extension sends rendered pages)."""
         from .heuristics.page import analyze_html
+        from .htmltree import check_markup
 
         if not isinstance(html, str) or not isinstance(url, str):
             raise NotText("page HTML and URL must be text")
         html, url = scrub_surrogates(html), scrub_surrogates(url)
+        check_markup(html)  # random bytes, an image or an empty file are not a page
         cap = max(self.settings.max_body_bytes, 2 * 1024 * 1024)
         if len(html) > cap:
             html = html[:cap]
         canon = canonicalize(url)
-        findings = analyze_html(html, canon.href)
+        findings = analyze_html(html, canon.href, popular=self._page_popular(canon.href, use_lists))
         base = self._url_reasons(canon, 0, use_lists=use_lists)
         link = _unfetched_link(
             canon,
@@ -231,6 +233,17 @@ class Scanner:
         )
 
     # -- internals -------------------------------------------------------------------------------
+    def _page_popular(self, url: str, use_lists: bool | None) -> bool | None:
+        """Whether a page's domain is on the popularity list; ``None`` when lists are off or empty."""
+        ls = self.lists(use_lists)
+        if not ls.info:
+            return None
+        try:
+            c = canonicalize(url, infer_scheme=False)
+        except InvalidURL:
+            return None
+        return ls.check(c).popular if c.is_http else None
+
     def _offline(self, offline: bool | None) -> bool:
         return self.settings.offline if offline is None else offline
 
@@ -340,7 +353,7 @@ class Scanner:
         for page in exp.pages:
             if not page.html:
                 continue
-            findings = analyze_html(page.html, page.url)
+            findings = analyze_html(page.html, page.url, popular=self._page_popular(page.url, use_lists))
             reasons.extend(findings.reasons)
             pii.extend(k for k in findings.pii if k not in pii)
             title = title or findings.title

@@ -18,11 +18,9 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-if TYPE_CHECKING:
-    from selectolax.lexbor import LexborHTMLParser
+from .htmltree import PageView, page_view
 
 __all__ = [
     "PageRedirect",
@@ -214,21 +212,6 @@ def _js_target(rhs: str) -> tuple[str | None, bool, str]:
     return None, False, "computed"
 
 
-def _scripts(tree: LexborHTMLParser) -> list[str]:
-    out = []
-    for node in tree.css("script"):
-        if node.attributes.get("src"):
-            continue
-        kind = (node.attributes.get("type") or "").strip().lower()
-        if kind and "javascript" not in kind and kind not in ("module", "text/ecmascript"):
-            continue
-        out.append(node.text(deep=True) or "")
-    for attr in ("onload", "onpageshow"):
-        for node in tree.css(f"[{attr}]"):
-            out.append(node.attributes.get(attr) or "")
-    return out
-
-
 class _Lexer:
     """A rough JS lexer that answers "is ``pos`` inside a string or comment, and inside which braces?".
 
@@ -387,19 +370,20 @@ def _scan_js(code: str, depth: int = 0) -> tuple[list[PageRedirect], list[str]]:
     return [r for _, r in found], dynamic
 
 
-def find_page_redirects(html: str) -> PageScan:
+def find_page_redirects(html: str | PageView) -> PageScan:
     """Read an HTML prefix for meta refresh and static script redirects (nothing is executed).
+
+    ``html`` may be an already-built :class:`~scanner.htmltree.PageView` (the page is parsed once
+    for its title, redirects and personal data).
 
     >>> s = find_page_redirects('<script>location.href = "http://b.test/x";</script>')
     >>> s.redirects[0].kind, s.redirects[0].target
     ('js_static', 'http://b.test/x')
     """
-    from .htmltree import parse_html
-
-    tree = parse_html(html)
+    view = html if isinstance(html, PageView) else page_view(html)
     js: list[PageRedirect] = []
     dynamic: list[str] = []
-    scripts = _scripts(tree)
+    scripts = view.js
     for code in scripts:
         found, dyn = _scan_js(code[:262144])
         js.extend(found)
@@ -409,27 +393,20 @@ def find_page_redirects(html: str) -> PageScan:
                for m in itertools.islice(_RE_CLICK.finditer(code), _MAX_CANDIDATES)
                if _runs_on_load(code, m.start())]
     for _, m in on_load:
-        node = tree.css_first(f'a[id="{m.group("id")}"]') if '"' not in m.group("id") else None
-        if node is not None and node.attributes.get("href"):
-            click.append(PageRedirect("js_static", (node.attributes.get("href") or "").strip(),
-                                      how="anchor.click()"))
+        href = view.anchor_ids.get(m.group("id"), "")
+        if href:
+            click.append(PageRedirect("js_static", href, how="anchor.click()"))
     metas = []
     # Lexbor parses <noscript> content as elements (scripting off), so t.co-style pages count.
-    for node in tree.css("meta"):
-        equiv = (node.attributes.get("http-equiv") or "").strip().lower()
-        if equiv != "refresh":
-            continue
-        parsed = parse_refresh(node.attributes.get("content") or "")
+    for content in view.meta_refresh:
+        parsed = parse_refresh(content)
         if parsed is None or not parsed[1]:
             continue
         metas.append(PageRedirect("meta", parsed[1], delay=parsed[0], how="meta refresh"))
     auto = []
     if any(_runs_on_load(code, m.start()) for code in scripts
            for m in itertools.islice(_RE_SUBMIT.finditer(code), _MAX_CANDIDATES)):
-        for form in tree.css("form"):
-            action = (form.attributes.get("action") or "").strip()
-            if action:
-                auto.append(action)
+        auto = [a.strip() for a in view.form_actions if a.strip()]
     ordered: list[PageRedirect] = []
     seen: set[str] = set()
     for r in [*js, *click, *metas]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .models import Hop, Level, LinkReport, Payload, Report
+from .pii import pii_label
 
 # Zero-width characters, line/paragraph separators, bidi embeddings and overrides, isolates, BOM.
 INVISIBLE = "\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
@@ -42,16 +43,6 @@ _LABELS = {
     "stop": ("stopped", "结束原因"),
     "score": ("score", "风险分"),
 }
-_PII_WORDS = {
-    "id_card": ("ID number", "身份证号"),
-    "phone": ("phone number", "手机号"),
-    "sms_code": ("SMS code", "短信验证码"),
-    "bank_card": ("bank card", "银行卡"),
-    "face": ("face scan", "人脸"),
-    "address": ("address", "地址"),
-    "password": ("password", "密码"),
-    "real_name": ("real name", "真实姓名"),
-}
 
 
 def _w(pair: tuple[str, str], lang: str) -> str:
@@ -79,7 +70,7 @@ def render_report(report: Report, lang: str = "en") -> str:
                 line += f"  ({_w(_LABELS['evidence'], lang)}: {r.evidence})"
             lines.append(line + f"  <{r.code}>")
     if report.pii:
-        words = ", ".join(_w(_PII_WORDS.get(p, (p, p)), lang) for p in report.pii)
+        words = ", ".join(pii_label(p, lang) for p in report.pii)
         lines.append(f"{_w(_LABELS['pii'], lang)}: {words}")
     # A pasted text is known to its reader; what a QR code says is not, so a photo shows every code.
     payloads = list(report.payloads) if report.input_kind == "image" else [

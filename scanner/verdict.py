@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from .models import Level, LinkReport, Message, Reason, Severity
+from .models import PII_KINDS, Level, LinkReport, Message, Reason, Severity
+from .pii import pii_object, pii_words
 
 CAUTION_AT = 40
 """Score from which the user is warned (level ``caution``)."""
@@ -28,6 +29,31 @@ DANGER_AT = 70
 """Score from which the user is stopped (level ``danger``)."""
 
 _SENSITIVE_PII = ("id_card", "bank_card", "face", "sms_code", "password")
+
+# --- landing-page scoring (read by scanner.heuristics.page; see docs/heuristics.md) ---------------
+PAGE_FIELD_WEIGHTS = {
+    "id_card": 3,
+    "bank_card": 3,
+    "face": 3,
+    "sms_code": 2,
+    "password": 1,
+    "phone": 1,
+    "address": 1,
+    "real_name": 1,
+}
+"""How much each kind of asked-for data adds to a page's form weight (a payment password adds 2 more)."""
+PAGE_KYC_FORM = 8
+"""Form weight from which an unofficial page collecting ≥ 2 sensitive kinds is an identity bundle."""
+PAGE_LURE_WEIGHT = 30
+"""Weight of the page's own lure wording from which a form for personal data is a harvest."""
+PAGE_KYC_QUIET = 30
+"""The identity bundle's weight on an https page with an ICP filing and no lure wording."""
+PAGE_OVER_CAUTION = 45
+"""``page.asks_more_than_needed``: the purpose does not need some of the data (caution)."""
+PAGE_OVER_DANGER = 75
+"""``page.asks_more_than_needed`` with a bank card/payment password/face surplus, a lure or a look-alike."""
+PAGE_SEVERE_SURPLUS = ("bank_card", "face")
+"""Surplus kinds that make over-collection a danger on their own (and a payment password)."""
 
 
 def order(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
@@ -272,16 +298,6 @@ _PII_ADVICE = _A(
     "Do not enter {fields} on this page.",
     "不要在此页面填写{fields_zh}。",
 )
-_PII_NAMES = {
-    "id_card": ("your ID number", "身份证号"),
-    "bank_card": ("bank card details", "银行卡信息"),
-    "sms_code": ("SMS codes", "短信验证码"),
-    "face": ("a face scan", "人脸信息"),
-    "password": ("passwords", "密码"),
-    "phone": ("your phone number", "手机号"),
-    "address": ("your address", "地址"),
-    "real_name": ("your real name", "真实姓名"),
-}
 _GENERAL = _A(
     "If you already entered data: call your bank to freeze cards, change passwords, and report to the "
     "anti-fraud hotline 96110.",
@@ -303,10 +319,10 @@ def advice(reasons: Sequence[Reason], pii: Sequence[str], level: Level) -> tuple
                 break
         if len(out) >= 3:
             break
-    asked = [k for k in _PII_NAMES if k in set(pii)]
+    asked = [k for k in PII_KINDS if k in set(pii)]
     if asked:
-        en = ", ".join(_PII_NAMES[k][0] for k in asked)
-        zh = "、".join(_PII_NAMES[k][1] for k in asked)
+        en = ", ".join(pii_object(k) for k in asked)  # one PII table: scanner/data/pii.toml
+        zh = pii_words(asked)[1]
         out.append(Message(en=_PII_ADVICE.en.format(fields=en), zh=_PII_ADVICE.zh.format(fields_zh=zh)))
     if level is Level.DANGER or any(k in _SENSITIVE_PII for k in pii):
         out.append(_GENERAL)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from scanner.pii import pii_labels
+
 LANGS = ("zh", "en")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
@@ -130,16 +132,8 @@ SEVERITY = {
     "high": ("High", "高"), "medium": ("Medium", "中"), "low": ("Low", "低"), "info": ("Info", "提示"),
 }
 
-PII = {
-    "id_card": ("ID card number", "身份证号"),
-    "phone": ("Phone number", "手机号"),
-    "sms_code": ("SMS verification code", "短信验证码"),
-    "bank_card": ("Bank card number", "银行卡号"),
-    "face": ("Face scan", "人脸识别"),
-    "address": ("Home address", "住址"),
-    "password": ("Password", "密码"),
-    "real_name": ("Real name", "真实姓名"),
-}
+# The one PII table of the product (scanner/data/pii.toml), as (en, zh) pairs; labels capitalised.
+PII = {k: (v["en"][:1].upper() + v["en"][1:], v["zh"]) for k, v in pii_labels().items()}
 
 PAYLOAD_KIND = {
     "url": ("Web link", "网址"),

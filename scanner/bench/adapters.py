@@ -4,7 +4,9 @@
   the same synthetic domains (load time, peak RSS and lookup latency, each in a fresh subprocess).
 * ``expand`` — :func:`scanner.bench.expand_bench.bench_expand`: 50 links × 3 hops × 100 ms on loopback vs
   the slowest single chain.
-* ``detect`` — :func:`scanner.evaldetect.bench_detect`: detection rates on a labelled folder.
+* ``detect`` — :func:`scanner.evaldetect.bench_detect`: detection rates on a labelled folder (pages:
+  TPR/FPR, PII precision/recall overall and per field, median ms per page; also on the project's
+  own page families in ``tests/data/pages_own`` when run from a source checkout).
 """
 
 from __future__ import annotations
@@ -157,13 +159,14 @@ def bench_detect_adapter(
             skipped=f"{folder} has no urls/urls_dev.csv, pages/manifest.json or messages.csv",
         )
     figures: dict[str, Stat] = {}
-    for section in ("urls", "pages", "messages"):
-        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second"):
+    units = {"urls_per_second": "URLs/s", "ms_median": "ms/page"}
+    for section in ("urls", "pages", "pages_own", "pages_later", "messages"):
+        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median"):
             vals = [r.get(section, {}).get(key) for r in runs]
             nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
             if len(nums) == len(runs):
-                unit = "URLs/s" if key == "urls_per_second" else "fraction"
-                better = "lower" if key == "fpr" else "higher"
+                unit = units.get(key, "fraction")
+                better = "lower" if key in ("fpr", "ms_median") else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     links = runs[0]["links"]
     # Link extraction (issue 13 §1): our CJK set always; other projects' suites with --links-fixtures.
@@ -180,7 +183,13 @@ def bench_detect_adapter(
         primary="urls_tpr",
         figures=figures,
         params={"eval_dir": str(folder), "repeat": repeat},
-        extra={"rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0] if s != "links"}},
+        extra={
+            "rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0] if s != "links"},
+            # PII precision/recall per field, dev pages and the project's own page families.
+            "pages_by_field": {
+                s: runs[0][s]["by_field"] for s in ("pages", "pages_own", "pages_later") if s in runs[0]
+            },
+        },
         notes=["detection rates have no speed reference: ratio is null"]
         + [f"links: {s} (--links-fixtures DIR)" for s in links["skipped"]],
     )

@@ -52,7 +52,18 @@ def test_bench_detect_figures(tmp_path: Path) -> None:
     assert res["urls"]["rows"] == 4
     assert res["urls"]["tpr"] == 1.0 and res["urls"]["fpr"] == 0.0
     assert res["urls"]["by_category"]["shortener_service"]["warned"] == 0
-    assert res["pages"] == {"pages": 2, "tpr": 1.0, "fpr": 0.0, "pii_precision": 1.0, "pii_recall": 1.0}
+    pages = res["pages"]
+    assert {k: pages[k] for k in ("pages", "tpr", "fpr", "pii_precision", "pii_recall")} == {
+        "pages": 2,
+        "tpr": 1.0,
+        "fpr": 0.0,
+        "pii_precision": 1.0,
+        "pii_recall": 1.0,
+    }
+    assert pages["by_field"]["id_card"] == {"n": 1, "precision": 1.0, "recall": 1.0}
+    assert 0 < pages["ms_median"] <= pages["ms_max"]
+    # The project's own page families are measured beside the given folder (source checkout).
+    assert res["pages_own"]["pages"] >= 15 and res["pages_own"]["pii_recall"] >= 0.75
     assert res["messages"]["tpr"] == 1.0 and res["messages"]["fpr"] == 0.0
     assert "TPR" in format_report(res)
 
