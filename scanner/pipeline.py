@@ -252,13 +252,20 @@ class Scanner:
         if len(html) > cap:
             html = html[:cap]
         canon = canonicalize(url)
-        findings = analyze_html(html, canon.href)
+        notices: tuple[Reason, ...] = ()
+        if self.settings.render_pages:  # scripts run in headless Chromium (scanner/pagerender.py)
+            from .pagerender import render_findings
+
+            findings, notices, _ = render_findings(html, canon.href, self.settings,
+                                                   client=self.expander.client)
+        else:
+            findings = analyze_html(html, canon.href)
         base = self._url_reasons(canon, 0, use_lists=use_lists)
         link = _unfetched_link(
             canon,
             url,
             StopReason.NOT_EXPANDED,
-            (*base, *findings.reasons),
+            (*base, *findings.reasons, *notices),
             pii=tuple(findings.pii),
             title=findings.title,
         )
@@ -272,7 +279,7 @@ class Scanner:
             advice=advice(reasons, findings.pii, level),
             summary=summary(level, reasons),
             input_kind="page",
-            offline=True,
+            offline=self.settings.offline or not self.settings.render_pages,
         )
 
     # -- internals -------------------------------------------------------------------------------

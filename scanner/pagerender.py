@@ -1,0 +1,708 @@
+"""The optional page renderer: see a landing page as the browser builds it (``render_pages``).
+
+:func:`render_page` loads the given HTML as if served from its URL in headless Debian Chromium
+(through Playwright), lets its scripts run for a bounded time, clicks through "下一步"/"Next"-style
+buttons that reveal more fields, and returns the DOM of every state it saw. :func:`render_findings`
+hands those snapshots to the same static reader (:func:`scanner.heuristics.page.analyze_html`) and
+merges the findings. Why each guard exists (``docs/rendering.md``):
+
+* **No connection of Chromium's own.** Every request the page makes is intercepted (``route``) and
+  either served through the guarded fetcher (:mod:`scanner.fetch`: the same SSRF rules, sizes and
+  deadlines as link expansion; GET only, a few resource types, a bounded count) or refused. With
+  ``offline`` nothing is fetched at all. Underneath, Chromium resolves no name (``MAP * ~NOTFOUND``),
+  sends everything else to a proxy that does not exist (loopback included), blocks service workers,
+  answers WebSockets itself and has WebRTC, beacons and pop-ups switched off.
+* **Nothing is submitted.** Form submission and navigation away from the page are blocked; only
+  buttons whose words are in ``scanner/data/wizard_buttons.toml`` are clicked, and no field is filled.
+* **Bounded.** The page gets :data:`BUDGET` seconds from navigation to the last snapshot; a watchdog
+  kills the browser's process tree at the hard limit or when it holds more than :data:`MAX_RSS` bytes.
+
+Without Playwright or Chromium :class:`RenderUnavailable` is raised and the caller reads the page
+statically (the report says so). Playwright is imported only here, on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import threading
+import time
+import tomllib
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from . import reasons as R
+from .errors import ScannerError
+from .models import PII_KINDS, Reason, Severity
+
+if TYPE_CHECKING:
+    from .fetch import GuardedClient
+    from .heuristics.page import PageFindings
+    from .settings import Settings
+
+__all__ = [
+    "BUDGET",
+    "RenderUnavailable",
+    "Rendering",
+    "chromium_path",
+    "render_findings",
+    "render_page",
+]
+
+BUDGET = 3.0
+"""Seconds the page may run, from navigation to its last snapshot."""
+LAUNCH_LIMIT = 8.0
+"""Seconds Chromium may take to start (a cold start on a loaded machine takes 1–3 s)."""
+CLOSE_LIMIT = 2.0
+"""Seconds allowed to close the browser before its processes are killed."""
+MAX_RSS = 1536 * 1024 * 1024
+"""Bytes of resident memory the browser's processes may hold together before they are killed."""
+MAX_REQUESTS = 48
+"""Requests of one page served through the fetcher; later ones are refused."""
+MAX_FETCHED_BYTES = 4 * 1024 * 1024
+"""Body bytes served to one page in total."""
+MAX_REDIRECTS = 4
+"""Redirects followed (each through the fetcher) for one sub-resource."""
+MAX_STEPS = 6
+"""Wizard buttons clicked per page."""
+MAX_SNAPSHOT = 2 * 1024 * 1024
+"""Characters of one DOM snapshot."""
+SETTLE = 0.25
+"""Seconds given to timers and transitions after the load event and after each click."""
+FETCHED_TYPES = frozenset({"document", "script", "stylesheet", "xhr", "fetch", "eventsource"})
+"""Resource types served through the fetcher; images, fonts, media, pings and the rest are refused."""
+CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
+
+R.define(
+    "page.rendered",
+    Severity.INFO,
+    0,
+    "Read as the browser builds it: {states} page state(s) after running its scripts; {fetched} "
+    "request(s) went through the guarded fetcher, {refused} were refused.",
+    "已按浏览器运行脚本后的页面读取：{states} 个页面状态；{fetched} 个请求经安全抓取器发出，"
+    "{refused} 个被拒绝。",
+)
+R.define(
+    "page.render_unavailable",
+    Severity.INFO,
+    0,
+    "The page could not be rendered ({evidence}): it was read without running its scripts.",
+    "无法渲染页面（{evidence}）：仅在不运行脚本的情况下读取了页面。",
+)
+R.define(
+    "page.render_cut",
+    Severity.INFO,
+    0,
+    "The page's scripts were stopped at the {seconds}-second limit ({evidence}); what they had built "
+    "by then was read.",
+    "页面脚本在 {seconds} 秒时限处被终止（{evidence}）；已读取此前生成的内容。",
+)
+
+
+class RenderUnavailable(ScannerError):
+    """Chromium or Playwright is missing, or the browser would not start."""
+
+    code = "render_unavailable"
+
+
+@dataclass
+class Rendering:
+    """What one rendering saw."""
+
+    snapshots: list[str] = field(default_factory=list)
+    """The DOM (open shadow roots included) after the scripts ran, then after each effective click."""
+    requests: int = 0
+    """Requests the page made (the page itself excluded)."""
+    fetched: int = 0
+    """Requests served through the guarded fetcher."""
+    refused: int = 0
+    """Requests refused (offline, a forbidden target, a method other than GET, navigation away…)."""
+    clicks: int = 0
+    cut: str = ""
+    """Why the page was stopped early (``deadline``, ``memory``), or empty."""
+    seconds: float = 0.0
+    fetched_urls: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+# Finding the browser
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium binary, or None when it is not installed."""
+    for p in CHROMIUM_CANDIDATES:
+        if os.access(p, os.X_OK):
+            return p
+    return shutil.which("chromium")
+
+
+def _flags(marker: str) -> list[str]:
+    """Chromium switches: no connection of its own, bounded memory, and a marker to find its processes."""
+    flags = [
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--disable-extensions",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--disable-breakpad",
+        "--metrics-recording-only",
+        "--safebrowsing-disable-auto-update",
+        "--no-pings",
+        "--dns-prefetch-disable",
+        "--mute-audio",
+        "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
+        "AutofillServerCommunication,Translate,InterestFeedContentSuggestions,"
+        "CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,AcceptCHFrame",
+        # Nothing escapes interception: no name resolves, and every connection (loopback included)
+        # would go to a proxy whose own name does not resolve.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=http://lurelens-no-proxy.invalid:9",
+        "--proxy-bypass-list=<-loopback>",
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+        "--js-flags=--max-old-space-size=256",
+        "--renderer-process-limit=2",
+        f"--lurelens-render={marker}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        flags.insert(0, "--no-sandbox")  # Chromium refuses to start its sandbox as root
+    return flags
+
+
+# Runs in every document before the page's own scripts: nothing is submitted, nothing leaves.
+_INIT_SCRIPT = r"""
+(() => {
+  addEventListener('submit', e => e.preventDefault(), true);
+  try { HTMLFormElement.prototype.submit = function () {}; } catch (e) {}
+  try { window.open = function () { return null; }; } catch (e) {}
+  try { navigator.sendBeacon = function () { return false; }; } catch (e) {}
+  for (const k of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel']) {
+    try { Object.defineProperty(window, k, {value: undefined, configurable: false}); } catch (e) {}
+  }
+})();
+"""
+
+# The DOM with open shadow roots, capped.
+_SNAPSHOT_JS = r"""
+(cap) => {
+  const roots = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (roots.length > 200) return;
+      if (el.shadowRoot) { roots.push(el.shadowRoot); walk(el.shadowRoot); }
+    }
+  };
+  const d = document;
+  if (!d.documentElement) return '';
+  walk(d);
+  const inner = (el) => el ? (el.getHTML ? el.getHTML({shadowRoots: roots}) : el.innerHTML) : '';
+  const head = d.head ? d.head.innerHTML : '';
+  const out = '<!DOCTYPE html><html><head>' + head + '</head><body>' + inner(d.body) + '</body></html>';
+  return out.slice(0, cap);
+}
+"""
+
+# Visible buttons whose words say "next step" (innermost first, in document order).
+_FIND_NEXT_JS = r"""
+([words, never, maxChars]) => {
+  for (const f of document.forms) { try { f.noValidate = true; } catch (e) {} }
+  const sel = 'button, a, input[type=button], input[type=submit], input[type=image], [role=button], '
+            + '[onclick], [class*=btn], [class*=button], [class*=next], [class*=step]';
+  const found = [];
+  for (const el of document.querySelectorAll(sel)) {
+    if (found.length >= 12) break;
+    const raw = el.innerText || el.value || el.getAttribute('aria-label') || el.title || '';
+    const t = String(raw).replace(/\s+/g, '').toLowerCase();
+    if (!t || t.length > maxChars) continue;
+    if (!words.some(w => t.includes(w)) || never.some(w => t.includes(w))) continue;
+    const r = el.getBoundingClientRect();
+    const cs = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') continue;
+    if (el.disabled) continue;
+    found.push(el);
+  }
+  return found.filter(a => !found.some(b => b !== a && a.contains(b)));
+}
+"""
+
+
+@cache
+def _wizard_words() -> tuple[list[str], list[str], int]:
+    data = tomllib.loads((Path(__file__).parent / "data" / "wizard_buttons.toml").read_text("utf-8"))
+    low = [str(w).replace(" ", "").lower() for w in data["next"]]
+    never = [str(w).replace(" ", "").lower() for w in data["never"]]
+    return low, never, int(data.get("max_chars", 16))
+
+
+# --------------------------------------------------------------------------------------------
+# The process watchdog: the only code that kills, and only the processes of its own launch
+
+
+def _children() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{d}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        kids.setdefault(ppid, []).append(int(d))
+    return kids
+
+
+def _marked_tree(marker: str) -> list[int]:
+    """The pids of the browser started with ``marker`` and all its descendants."""
+    if not os.path.isdir("/proc"):
+        return []
+    roots = []
+    token = f"--lurelens-render={marker}".encode()
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if token in Path(f"/proc/{d}/cmdline").read_bytes():
+                    roots.append(int(d))
+            except OSError:
+                continue
+    if not roots:
+        return []
+    kids, out, todo = _children(), [], list(roots)
+    while todo and len(out) < 512:
+        pid = todo.pop()
+        if pid not in out:
+            out.append(pid)
+            todo.extend(kids.get(pid, ()))
+    return out
+
+
+def _rss(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def _kill(pids: list[int]) -> None:
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+@dataclass
+class _Job:
+    html: str
+    url: str
+    settings: Settings
+    client: GuardedClient | None
+    budget: float
+    marker: str
+    out: Rendering = field(default_factory=Rendering)
+    error: BaseException | None = None
+    deadline: float = 0.0
+    bytes_served: int = 0
+    main_served: bool = False
+
+
+def render_page(
+    html: str,
+    url: str,
+    settings: Settings,
+    *,
+    client: GuardedClient | None = None,
+    budget: float = BUDGET,
+) -> Rendering:
+    """Render ``html`` as served from the http(s) ``url``; every state's DOM in ``.snapshots``.
+
+    ``client`` is the guarded fetcher the page's requests go through (default: a new one over
+    ``settings``). Raises :class:`RenderUnavailable` when Playwright or Chromium is missing or will
+    not start; never leaves a browser process behind.
+    """
+    if chromium_path() is None:
+        raise RenderUnavailable("Chromium is not installed")
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        raise RenderUnavailable("Playwright is not installed") from None
+    job = _Job(html, url, settings, client, max(0.2, min(budget, BUDGET)), uuid.uuid4().hex)
+    t0 = time.monotonic()
+    worker = threading.Thread(target=_run_job, args=(job,), name="lurelens-render", daemon=True)
+    worker.start()
+    hard = t0 + LAUNCH_LIMIT + job.budget + CLOSE_LIMIT
+    while worker.is_alive():
+        worker.join(0.1)
+        if not worker.is_alive():
+            break
+        pids = _marked_tree(job.marker)
+        if time.monotonic() > hard:
+            job.out.cut = job.out.cut or "deadline"
+            _kill(pids)
+            worker.join(CLOSE_LIMIT)
+            break
+        if _rss(pids) > MAX_RSS:
+            job.out.cut = "memory"
+            _kill(pids)
+    _kill(_marked_tree(job.marker))  # whatever close() left behind
+    job.out.seconds = time.monotonic() - t0
+    if job.error is not None and not job.out.snapshots:
+        if isinstance(job.error, RenderUnavailable):
+            raise job.error
+        raise RenderUnavailable(f"the browser failed: {type(job.error).__name__}")
+    return job.out
+
+
+def _run_job(job: _Job) -> None:
+    """The worker thread: a private event loop, so a caller's own loop never matters."""
+    try:
+        asyncio.run(_render(job))
+    except BaseException as e:  # noqa: BLE001 - reported to the caller's thread
+        job.error = e
+
+
+async def _render(job: _Job) -> None:
+    from playwright.async_api import async_playwright
+
+    path = chromium_path()
+    async with async_playwright() as pw:
+        try:
+            browser = await asyncio.wait_for(
+                pw.chromium.launch(
+                    executable_path=path,
+                    headless=True,
+                    args=_flags(job.marker),
+                    timeout=LAUNCH_LIMIT * 1000,
+                    handle_sigint=False,
+                    handle_sigterm=False,
+                    handle_sighup=False,
+                ),
+                LAUNCH_LIMIT,
+            )
+        except Exception as e:  # noqa: BLE001 - any launch failure means "not available"
+            raise RenderUnavailable(f"Chromium would not start: {type(e).__name__}") from None
+        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lurelens-render-fetch")
+        try:
+            await _in_browser(job, browser, pool)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            try:
+                await asyncio.wait_for(browser.close(), CLOSE_LIMIT)
+            except Exception:  # noqa: BLE001 - the watchdog kills what is left
+                pass
+
+
+async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None:
+    context = await browser.new_context(
+        service_workers="block",
+        java_script_enabled=True,
+        accept_downloads=False,
+        bypass_csp=False,
+        ignore_https_errors=False,
+        viewport={"width": 414, "height": 896},
+        locale="zh-CN",
+    )
+    await context.add_init_script(_INIT_SCRIPT)
+    await context.route("**/*", lambda route: _route(job, route, pool))
+    await context.route_web_socket("**/*", _refuse_socket(job))
+    page = await context.new_page()
+    context.on("page", lambda p: asyncio.ensure_future(p.close()))  # pop-ups are closed at once
+    job.deadline = time.monotonic() + job.budget
+    try:
+        await _drive(job, page)
+    except TimeoutError:
+        job.out.cut = job.out.cut or "deadline"
+    if not job.out.snapshots and job.out.cut:
+        await _last_chance(job, context, page)
+
+
+def _refuse_socket(job: _Job) -> Any:
+    async def handler(ws: Any) -> None:
+        job.out.requests += 1
+        job.out.refused += 1
+        await ws.close()  # answered here: no connection is ever made
+
+    return handler
+
+
+def _left(job: _Job) -> float:
+    return job.deadline - time.monotonic()
+
+
+async def _bounded(job: _Job, aw: Any, reserve: float = 0.0) -> Any:
+    """Await ``aw`` until the page's deadline (minus ``reserve``); TimeoutError past it."""
+    left = _left(job) - reserve
+    if left <= 0:
+        if asyncio.iscoroutine(aw):
+            aw.close()
+        raise TimeoutError
+    return await asyncio.wait_for(aw, left)
+
+
+async def _drive(job: _Job, page: Any) -> None:
+    """Load, let the scripts run, snapshot, then click through the wizard's steps."""
+    await _bounded(job, page.goto(job.url, wait_until="commit"), 0.3)
+    try:
+        await _bounded(job, page.wait_for_load_state("load"), 0.6)
+    except TimeoutError:
+        job.out.cut = "deadline"  # still loading (or a script that never yields): read what is there
+    except Exception:  # noqa: BLE001 - a crashed page: the snapshot below says what it can
+        pass
+    await _settle(job, page)
+    seen = set()
+    snap = await _bounded(job, page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
+    job.out.snapshots.append(snap)
+    seen.add(_digest(snap))
+    words, never, max_chars = _wizard_words()
+    for _ in range(MAX_STEPS):
+        if _left(job) < 0.3:
+            break
+        handles = await _bounded(job, page.evaluate_handle(_FIND_NEXT_JS, [words, never, max_chars]), 0.2)
+        props = await _bounded(job, handles.get_properties(), 0.2)
+        buttons = [p.as_element() for p in props.values() if p.as_element() is not None]
+        moved = False
+        for button in buttons[:4]:
+            await _click(job, page, button)
+            snap = await _bounded(job, page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
+            if _digest(snap) not in seen:
+                seen.add(_digest(snap))
+                job.out.snapshots.append(snap)
+                moved = True
+                break
+        if not moved:
+            break
+
+
+async def _click(job: _Job, page: Any, button: Any) -> None:
+    job.out.clicks += 1
+    try:
+        await _bounded(
+            job, button.click(timeout=max(50, (_left(job) - 0.3) * 500), force=True, no_wait_after=True), 0.2
+        )
+    except TimeoutError:
+        raise
+    except Exception:  # noqa: BLE001 - covered or detached: a script click does what the page wants
+        try:
+            await _bounded(job, button.evaluate("b => b.click()"), 0.2)
+        except TimeoutError:
+            raise
+        except Exception:  # noqa: BLE001
+            return
+    await _settle(job, page)
+
+
+async def _settle(job: _Job, page: Any) -> None:
+    wait = min(SETTLE, _left(job) - 0.3)
+    if wait > 0:
+        await asyncio.sleep(wait)
+
+
+async def _last_chance(job: _Job, context: Any, page: Any) -> None:
+    """A script that never yields blocks every snapshot: stop it and read the DOM it built."""
+    try:
+        cdp = await asyncio.wait_for(context.new_cdp_session(page), 0.3)
+        await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 0.3)
+        snap = await asyncio.wait_for(page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.4)
+        if isinstance(snap, str) and snap:
+            job.out.snapshots.append(snap)
+    except Exception:  # noqa: BLE001 - nothing more to read: the static reading stands
+        return
+
+
+def _digest(snap: str) -> bytes:
+    return hashlib.blake2b(snap.encode("utf-8", "replace"), digest_size=16).digest()
+
+
+# --------------------------------------------------------------------------------------------
+# Requests: the main document from memory, the rest through the guarded fetcher or refused
+
+
+async def _route(job: _Job, route: Any, pool: ThreadPoolExecutor) -> None:
+    req = route.request
+    try:
+        nav = req.is_navigation_request()
+        main = nav and req.frame.parent_frame is None
+    except Exception:  # noqa: BLE001 - a request of a closed frame
+        nav = main = False
+    if main and not job.main_served and req.url.split("#", 1)[0] == job.url.split("#", 1)[0]:
+        job.main_served = True
+        await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=job.html)
+        return
+    job.out.requests += 1
+    why = _refusal(job, req, main)
+    if why:
+        job.out.refused += 1
+        await _abort(route)
+        return
+    loop = asyncio.get_running_loop()
+    try:
+        res = await asyncio.wait_for(
+            loop.run_in_executor(pool, _fetch_follow, job, req.url), max(0.05, _left(job))
+        )
+    except Exception:  # noqa: BLE001 - a refused target, a timeout or a network failure alike
+        res = None
+    if res is None:
+        job.out.refused += 1
+        await _abort(route)
+        return
+    status, ctype, body = res
+    job.out.fetched += 1
+    job.out.fetched_urls.append(req.url)
+    job.bytes_served += len(body)
+    try:
+        await route.fulfill(status=status, body=body, headers={"content-type": ctype} if ctype else {})
+    except Exception:  # noqa: BLE001 - the page went away meanwhile
+        return
+
+
+def _refusal(job: _Job, req: Any, main: bool) -> str:
+    if job.settings.offline:
+        return "offline"
+    if main:
+        return "navigation away"
+    if req.method != "GET":
+        return "method"
+    if req.resource_type not in FETCHED_TYPES:
+        return "resource type"
+    if not req.url.lower().startswith(("http://", "https://")):
+        return "scheme"
+    if job.out.requests > MAX_REQUESTS or job.bytes_served >= MAX_FETCHED_BYTES or _left(job) <= 0.05:
+        return "budget"
+    return ""
+
+
+async def _abort(route: Any) -> None:
+    try:
+        await route.abort("blockedbyclient")
+    except Exception:  # noqa: BLE001 - the page went away meanwhile
+        return
+
+
+def _fetch_follow(job: _Job, url: str) -> tuple[int, str, bytes] | None:
+    """GET ``url`` through the guarded fetcher, following a few redirects (each one vetted again)."""
+    from .fetch import REDIRECT_STATUSES, FetchError, GuardedClient
+
+    client = job.client or GuardedClient(job.settings)
+    cap = max(0, min(job.settings.max_body_bytes, MAX_FETCHED_BYTES - job.bytes_served))
+    for _ in range(MAX_REDIRECTS + 1):
+        try:
+            r = client.get(url, max_bytes=cap, deadline=job.deadline)
+        except FetchError:
+            return None
+        if r.status in REDIRECT_STATUSES and r.header("location"):
+            url = urljoin(url, r.header("location") or "")
+            continue
+        return r.status, r.header("content-type") or "", r.body
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the snapshots
+
+
+def _fields_markup(snapshot: str, limit: int = 200_000) -> str:
+    """The forms (or, without a form, the fields with their surroundings) of one snapshot."""
+    from .htmltree import parse_html
+
+    tree = parse_html(snapshot)
+    parts = [str(n.html or "") for n in tree.css("form")[:20]]
+    if not parts:
+        for n in tree.css("input, select, textarea")[:60]:
+            box = n.parent.parent if n.parent is not None and n.parent.parent is not None else n.parent
+            parts.append(str((box or n).html or ""))
+    return "".join(parts)[:limit]
+
+
+def merge_findings(all_findings: list[PageFindings]) -> PageFindings:
+    """One finding from several readings of a page: union of pii and of reasons (first of each code)."""
+    from .heuristics.page import PageFindings
+
+    first = all_findings[0]
+    pii = {k for f in all_findings for k in f.pii}
+    seen: set[str] = set()
+    reasons: list[Reason] = []
+    for f in all_findings:
+        for r in f.reasons:
+            if r.code not in seen:
+                seen.add(r.code)
+                reasons.append(r)
+    title = next((f.title for f in all_findings if f.title), "")
+    return PageFindings(
+        reasons=tuple(reasons),
+        pii=tuple(k for k in PII_KINDS if k in pii),
+        title=title,
+        brand=first.brand,
+        official=first.official,
+    )
+
+
+def render_findings(
+    html: str, url: str, settings: Settings, *, client: GuardedClient | None = None, budget: float = BUDGET
+) -> tuple[PageFindings, tuple[Reason, ...], Rendering | None]:
+    """The page's findings as the browser builds it, merged with its static reading.
+
+    Returns ``(findings, notices, rendering)``: the notices say the page was rendered, cut at the
+    deadline, or could not be rendered (then ``rendering`` is None and the findings are static).
+    Every wizard state counts: the last state plus the forms of the earlier ones are read as one
+    page (so ID on step 1 and bank card on step 2 make one bundle), then each state and the HTML as
+    given are read too, and all findings are merged (:func:`merge_findings`).
+    """
+    from .heuristics.page import analyze_html
+
+    static = analyze_html(html, url)
+    if not url.lower().startswith(("http://", "https://")):
+        return static, (R.make("page.render_unavailable", "not a web address", source="page"),), None
+    try:
+        rendering = render_page(html, url, settings, client=client, budget=budget)
+    except RenderUnavailable as e:
+        return static, (R.make("page.render_unavailable", e.message, source="page"),), None
+    snaps = rendering.snapshots
+    readings = []
+    if snaps:
+        earlier = "".join(_fields_markup(s) for s in snaps[:-1])
+        last = snaps[-1]
+        if earlier:
+            cut = last.rfind("</body>")
+            last = f"{last[:cut]}<div hidden>{earlier}</div>{last[cut:]}" if cut >= 0 else last + earlier
+        readings.append(analyze_html(last, url))
+        readings.extend(analyze_html(s, url) for s in snaps)
+    readings.append(static)
+    notices = [
+        R.make(
+            "page.rendered",
+            f"{len(snaps)} states",
+            source="page",
+            states=len(snaps),
+            fetched=rendering.fetched,
+            refused=rendering.refused,
+        )
+    ]
+    if rendering.cut:
+        notices.append(R.make("page.render_cut", rendering.cut, source="page", seconds=f"{budget:g}"))
+    return merge_findings(readings), tuple(notices), rendering
