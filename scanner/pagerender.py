@@ -129,6 +129,8 @@ class Rendering:
     """Why the page was stopped early (``deadline``, ``memory``), or empty."""
     seconds: float = 0.0
     fetched_urls: list[str] = field(default_factory=list)
+    browser_id: str = ""
+    """The marker of this call's browser processes (``--lurelens-render=<id>``)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -353,6 +355,7 @@ def render_page(
     except ImportError:
         raise RenderUnavailable("Playwright is not installed") from None
     job = _Job(html, url, settings, client, max(0.2, min(budget, BUDGET)), uuid.uuid4().hex)
+    job.out.browser_id = job.marker
     t0 = time.monotonic()
     worker = threading.Thread(target=_run_job, args=(job,), name="lurelens-render", daemon=True)
     worker.start()
@@ -433,13 +436,17 @@ async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None
     await context.route_web_socket("**/*", _refuse_socket(job))
     page = await context.new_page()
     context.on("page", lambda p: asyncio.ensure_future(p.close()))  # pop-ups are closed at once
+    cdp = await context.new_cdp_session(page)  # attached now: a page stuck in a loop cannot attach
     job.deadline = time.monotonic() + job.budget
     try:
         await _drive(job, page)
     except TimeoutError:
         job.out.cut = job.out.cut or "deadline"
+    except Exception:  # noqa: BLE001 - the page's renderer crashed (out of memory) or was killed
+        job.out.cut = job.out.cut or "crash"
+        return
     if not job.out.snapshots and job.out.cut:
-        await _last_chance(job, context, page)
+        await _last_chance(job, cdp, page)
 
 
 def _refuse_socket(job: _Job) -> Any:
@@ -523,10 +530,9 @@ async def _settle(job: _Job, page: Any) -> None:
         await asyncio.sleep(wait)
 
 
-async def _last_chance(job: _Job, context: Any, page: Any) -> None:
+async def _last_chance(job: _Job, cdp: Any, page: Any) -> None:
     """A script that never yields blocks every snapshot: stop it and read the DOM it built."""
     try:
-        cdp = await asyncio.wait_for(context.new_cdp_session(page), 0.3)
         await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 0.3)
         snap = await asyncio.wait_for(page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.4)
         if isinstance(snap, str) and snap:
