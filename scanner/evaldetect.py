@@ -160,8 +160,11 @@ def bench_messages(csv_path: Path) -> dict[str, Any]:
     }
 
 
-def bench_detect(shared_dir: Path) -> dict[str, Any]:
-    """All issue-6 figures for an evaluation folder laid out as ``urls/`` and ``pages/``."""
+def bench_detect(shared_dir: Path, render: bool = False) -> dict[str, Any]:
+    """All issue-6 figures for an evaluation folder laid out as ``urls/`` and ``pages/``.
+
+    ``render``: the pages also as headless Chromium builds them (``pages_rendered``).
+    """
     eval_dir = shared_dir / "eval" if (shared_dir / "eval").is_dir() else shared_dir
     out: dict[str, Any] = {}
     urls = eval_dir / "urls" / "urls_dev.csv"
@@ -170,6 +173,10 @@ def bench_detect(shared_dir: Path) -> dict[str, Any]:
     manifest = eval_dir / "pages" / "manifest.json"
     if manifest.exists():
         out["pages"] = bench_pages(manifest)
+        if render:
+            from .bench.render_pages import bench_pages_rendered
+
+            out["pages_rendered"] = bench_pages_rendered(manifest)
     msgs = eval_dir / "pages" / "messages.csv"
     if msgs.exists():
         out["messages"] = bench_messages(msgs)
@@ -195,6 +202,10 @@ def format_report(res: dict[str, Any]) -> str:
             f"Pages: {p['pages']}  TPR {p['tpr']:.3f}  FPR {p['fpr']:.3f}  PII precision "
             f"{p['pii_precision']:.3f}  recall {p['pii_recall']:.3f}"
         )
+    if "pages_rendered" in res:
+        from .bench.render_pages import format_rendered
+
+        lines.append(format_rendered(res["pages_rendered"]))
     if "messages" in res:
         m = res["messages"]
         lines.append(f"Messages: {m['rows']}  TPR {m['tpr']:.3f}  FPR {m['fpr']:.4f}")
@@ -210,8 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="lurelens bench detect", description=__doc__.split("\n")[0])
     ap.add_argument("shared_dir", nargs="?", default="../shared", type=Path)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--render", action="store_true", help="pages also rendered in headless Chromium")
     args = ap.parse_args(argv)
-    res = bench_detect(args.shared_dir)
+    res = bench_detect(args.shared_dir, render=args.render)
     print(json.dumps(res, indent=1) if args.json else format_report(res))
     return 0
 

@@ -41,6 +41,7 @@ from urllib.parse import urljoin
 from . import reasons as R
 from .errors import ScannerError
 from .models import PII_KINDS, Reason, Severity
+from .procwatch import kill, marked_tree, rss
 
 if TYPE_CHECKING:
     from .fetch import GuardedClient
@@ -129,6 +130,8 @@ class Rendering:
     """Why the page was stopped early (``deadline``, ``memory``), or empty."""
     seconds: float = 0.0
     fetched_urls: list[str] = field(default_factory=list)
+    detail: str = ""
+    """What stopped the page, for logs (an exception's first words)."""
     browser_id: str = ""
     """The marker of this call's browser processes (``--lurelens-render=<id>``)."""
 
@@ -251,71 +254,6 @@ def _wizard_words() -> tuple[list[str], list[str], int]:
 
 
 # --------------------------------------------------------------------------------------------
-# The process watchdog: the only code that kills, and only the processes of its own launch
-
-
-def _children() -> dict[int, list[int]]:
-    kids: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{d}/stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        kids.setdefault(ppid, []).append(int(d))
-    return kids
-
-
-def _marked_tree(marker: str) -> list[int]:
-    """The pids of the browser started with ``marker`` and all its descendants."""
-    if not os.path.isdir("/proc"):
-        return []
-    roots = []
-    token = f"--lurelens-render={marker}".encode()
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                if token in Path(f"/proc/{d}/cmdline").read_bytes():
-                    roots.append(int(d))
-            except OSError:
-                continue
-    if not roots:
-        return []
-    kids, out, todo = _children(), [], list(roots)
-    while todo and len(out) < 512:
-        pid = todo.pop()
-        if pid not in out:
-            out.append(pid)
-            todo.extend(kids.get(pid, ()))
-    return out
-
-
-def _rss(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-                    break
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
-
-
-def _kill(pids: list[int]) -> None:
-    import signal
-
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            continue
-
-
-# --------------------------------------------------------------------------------------------
 # Rendering
 
 
@@ -364,16 +302,16 @@ def render_page(
         worker.join(0.1)
         if not worker.is_alive():
             break
-        pids = _marked_tree(job.marker)
+        pids = marked_tree(job.marker)
         if time.monotonic() > hard:
             job.out.cut = job.out.cut or "deadline"
-            _kill(pids)
+            kill(pids)
             worker.join(CLOSE_LIMIT)
             break
-        if _rss(pids) > MAX_RSS:
+        if rss(pids) > MAX_RSS:
             job.out.cut = "memory"
-            _kill(pids)
-    _kill(_marked_tree(job.marker))  # whatever close() left behind
+            kill(pids)
+    kill(marked_tree(job.marker))  # whatever close() left behind
     job.out.seconds = time.monotonic() - t0
     if job.error is not None and not job.out.snapshots:
         if isinstance(job.error, RenderUnavailable):
@@ -442,8 +380,9 @@ async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None
         await _drive(job, page)
     except TimeoutError:
         job.out.cut = job.out.cut or "deadline"
-    except Exception:  # noqa: BLE001 - the page's renderer crashed (out of memory) or was killed
+    except Exception as e:  # noqa: BLE001 - the page's renderer crashed (out of memory) or was killed
         job.out.cut = job.out.cut or "crash"
+        job.out.detail = f"{type(e).__name__}: {str(e)[:200]}"
         return
     if not job.out.snapshots and job.out.cut:
         await _last_chance(job, cdp, page)
@@ -551,12 +490,12 @@ def _digest(snap: str) -> bytes:
 
 async def _route(job: _Job, route: Any, pool: ThreadPoolExecutor) -> None:
     req = route.request
+    doc = req.resource_type == "document"
     try:
-        nav = req.is_navigation_request()
-        main = nav and req.frame.parent_frame is None
-    except Exception:  # noqa: BLE001 - a request of a closed frame
-        nav = main = False
-    if main and not job.main_served and req.url.split("#", 1)[0] == job.url.split("#", 1)[0]:
+        main = doc and req.frame.parent_frame is None
+    except Exception:  # noqa: BLE001 - no frame yet (the first navigation) or a closed one
+        main = doc
+    if doc and not job.main_served:  # the first document is our own goto(url): served from memory
         job.main_served = True
         await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=job.html)
         return

@@ -49,6 +49,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         help="labelled folder for 'detect' (urls/, pages/; default ../shared)",
     )
+    p.add_argument("--render", action="store_true", help="'detect': pages also rendered in headless Chromium")
     p.add_argument("--repeat", type=int, help="runs per side (default: 1–5 by benchmark, fewer with --quick)")
     p.add_argument("--config", type=Path, help="TOML settings file (else LURELENS_CONFIG)")
     p.set_defaults(func=run)
@@ -93,7 +94,10 @@ def _plans(args: argparse.Namespace, settings: Settings) -> dict[str, Callable[[
     def detect() -> BenchResult:
         from .adapters import bench_detect_adapter
 
-        return bench_detect_adapter(settings, repeat=r(1, 1), quick=quick, eval_dir=args.eval_dir)
+        render = bool(getattr(args, "render", False)) or settings.render_pages
+        return bench_detect_adapter(
+            settings, repeat=r(1, 1), quick=quick, eval_dir=args.eval_dir, render=render
+        )
 
     return {"decode": decode, "check": check, "lists": lists, "expand": expand, "api": api, "detect": detect}
 

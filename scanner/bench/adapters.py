@@ -131,7 +131,12 @@ def _expand_result(runs: list[dict[str, Any]]) -> BenchResult:
 
 
 def bench_detect_adapter(
-    settings: Settings, *, repeat: int = 1, quick: bool = False, eval_dir: Path | None = None
+    settings: Settings,
+    *,
+    repeat: int = 1,
+    quick: bool = False,
+    eval_dir: Path | None = None,
+    render: bool = False,
 ) -> BenchResult:
     """Detection rates (TPR/FPR) and URL throughput on a labelled folder (``--eval DIR``)."""
     from ..evaldetect import bench_detect
@@ -142,7 +147,7 @@ def bench_detect_adapter(
     folder = eval_dir or Path("../shared")
     if not folder.is_dir():
         return BenchResult("detect", "", "", "", skipped=f"no labelled folder at {folder}: give --eval DIR")
-    runs = [bench_detect(folder) for _ in range(max(1, repeat))]
+    runs = [bench_detect(folder, render=render) for _ in range(max(1, repeat))]
     if not runs[0]:
         return BenchResult(
             "detect",
@@ -152,13 +157,15 @@ def bench_detect_adapter(
             skipped=f"{folder} has no urls/urls_dev.csv, pages/manifest.json or messages.csv",
         )
     figures: dict[str, Stat] = {}
-    for section in ("urls", "pages", "messages"):
-        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second"):
+    for section in ("urls", "pages", "pages_rendered", "messages"):
+        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "median_seconds",
+                    "max_seconds"):
             vals = [r.get(section, {}).get(key) for r in runs]
             nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
             if len(nums) == len(runs):
-                unit = "URLs/s" if key == "urls_per_second" else "fraction"
-                better = "lower" if key == "fpr" else "higher"
+                units = {"urls_per_second": "URLs/s", "median_seconds": "s", "max_seconds": "s"}
+                unit = units.get(key, "fraction")
+                better = "lower" if key in ("fpr", "median_seconds", "max_seconds") else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     res = BenchResult(
         name="detect",

@@ -19,7 +19,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 import scanner
-from scanner import pagerender
+from scanner import pagerender, procwatch
 from scanner.fetch import FetchResult, GuardedClient
 from scanner.heuristics.page import analyze_html
 from scanner.settings import Settings
@@ -242,7 +242,7 @@ def test_offline_makes_no_request_at_all(data_dir: Path, site: HTTPServer) -> No
 
 
 def _browser_processes(marker: str) -> list[int]:
-    return pagerender._marked_tree(marker)
+    return procwatch.marked_tree(marker)
 
 
 @pytest.mark.parametrize(
@@ -289,3 +289,42 @@ def test_without_chromium_the_static_reading_is_used_and_said(
     notice = next(r for r in report.reasons if r.code == "page.render_unavailable")
     assert "Chromium" in notice.message.en and "Chromium" in notice.message.zh
     assert "id_card" in report.pii
+
+
+def test_bench_puts_rendered_figures_beside_static(tmp_path: Path) -> None:
+    """``lurelens bench detect --render`` on a two-page folder of our own: a wizard and a plain page."""
+    from scanner.bench.render_pages import bench_pages_rendered, format_rendered
+
+    inline = WIZARD.replace(
+        '<script src="/app.js"></script>',
+        f"<script>const STEPS = {json.dumps(STEPS)};</script><script>"
+        + APP_JS.replace("await (await fetch('/api/steps')).json()", "STEPS")
+        + "</script>",
+    )
+    (tmp_path / "wizard.html").write_text(inline, encoding="utf-8")
+    (tmp_path / "blog.html").write_text("<title>Notes</title><p>On gardening.</p>", encoding="utf-8")
+    pages = [
+        {
+            "id": "w",
+            "file": "wizard.html",
+            "url": "http://verify-acct.example/",
+            "label": "harvest",
+            "pii": ["real_name", "id_card", "bank_card", "phone", "sms_code"],
+            "synthetic": True,
+        },
+        {
+            "id": "b",
+            "file": "blog.html",
+            "url": "https://blog.example/",
+            "label": "benign",
+            "pii": [],
+            "synthetic": False,
+        },
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"warn_expected_for": "harvest", "pages": pages}))
+    res = bench_pages_rendered(tmp_path / "manifest.json")
+    assert res["static"]["all"]["pii_recall"] < 0.5  # field data only in script: the loop builds it
+    assert res["rendered"]["all"]["pii_recall"] == 1.0 and res["rendered"]["all"]["pii_precision"] == 1.0
+    assert res["rendered"]["all"]["fpr"] == 0.0 and res["rendered"]["synthetic"]["tpr"] == 1.0
+    assert 0 < res["median_seconds"] <= res["max_seconds"]
+    assert "rendered n=  2" in format_rendered(res)
