@@ -41,7 +41,7 @@ from urllib.parse import urljoin
 from . import reasons as R
 from .errors import ScannerError
 from .models import PII_KINDS, Reason, Severity
-from .procwatch import kill, marked_tree, rss
+from .procwatch import kill, marked_roots, marked_tree, rss, tree
 
 if TYPE_CHECKING:
     from .fetch import GuardedClient
@@ -79,6 +79,9 @@ SETTLE = 0.25
 """Seconds given to timers and transitions after the load event and after each click."""
 FETCHED_TYPES = frozenset({"document", "script", "stylesheet", "xhr", "fetch", "eventsource"})
 """Resource types served through the fetcher; images, fonts, media, pings and the rest are refused."""
+RENDERS_AT_ONCE = 2
+"""Browsers running at once in one process (a service renders at most this many pages in parallel)."""
+_SLOTS = threading.BoundedSemaphore(RENDERS_AT_ONCE)
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 R.define(
@@ -129,6 +132,9 @@ class Rendering:
     cut: str = ""
     """Why the page was stopped early (``deadline``, ``memory``), or empty."""
     seconds: float = 0.0
+    """The whole call: Chromium's start and close included."""
+    page_seconds: float = 0.0
+    """The page's own time: navigation to the last snapshot (at most the budget, plus a stop)."""
     fetched_urls: list[str] = field(default_factory=list)
     detail: str = ""
     """What stopped the page, for logs (an exception's first words)."""
@@ -292,17 +298,35 @@ def render_page(
         import playwright.async_api  # noqa: F401
     except ImportError:
         raise RenderUnavailable("Playwright is not installed") from None
-    job = _Job(html, url, settings, client, max(0.2, min(budget, BUDGET)), uuid.uuid4().hex)
-    job.out.browser_id = job.marker
+    if not _SLOTS.acquire(timeout=LAUNCH_LIMIT / 2):
+        raise RenderUnavailable(f"{RENDERS_AT_ONCE} pages are being rendered already")
+    try:
+        job = _Job(html, url, settings, client, max(0.2, min(budget, BUDGET)), uuid.uuid4().hex)
+        job.out.browser_id = job.marker
+        _run_watched(job)
+    finally:
+        _SLOTS.release()
+    if job.error is not None and not job.out.snapshots:
+        if isinstance(job.error, RenderUnavailable):
+            raise job.error
+        raise RenderUnavailable(f"the browser failed: {type(job.error).__name__}")
+    return job.out
+
+
+def _run_watched(job: _Job) -> None:
+    """Run ``job`` in a worker thread; kill its browser at the hard limit or over :data:`MAX_RSS`."""
     t0 = time.monotonic()
     worker = threading.Thread(target=_run_job, args=(job,), name="lurelens-render", daemon=True)
     worker.start()
     hard = t0 + LAUNCH_LIMIT + job.budget + CLOSE_LIMIT
+    roots: list[int] = []
     while worker.is_alive():
-        worker.join(0.1)
+        worker.join(0.2)
         if not worker.is_alive():
             break
-        pids = marked_tree(job.marker)
+        # Found once by a scan of /proc; later polls only check the marker is still theirs.
+        roots = marked_roots(job.marker, roots or None)
+        pids = tree(roots)
         if time.monotonic() > hard:
             job.out.cut = job.out.cut or "deadline"
             kill(pids)
@@ -313,11 +337,6 @@ def render_page(
             kill(pids)
     kill(marked_tree(job.marker))  # whatever close() left behind
     job.out.seconds = time.monotonic() - t0
-    if job.error is not None and not job.out.snapshots:
-        if isinstance(job.error, RenderUnavailable):
-            raise job.error
-        raise RenderUnavailable(f"the browser failed: {type(job.error).__name__}")
-    return job.out
 
 
 def _run_job(job: _Job) -> None:
@@ -375,7 +394,8 @@ async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None
     page = await context.new_page()
     context.on("page", lambda p: asyncio.ensure_future(p.close()))  # pop-ups are closed at once
     cdp = await context.new_cdp_session(page)  # attached now: a page stuck in a loop cannot attach
-    job.deadline = time.monotonic() + job.budget
+    started = time.monotonic()
+    job.deadline = started + job.budget
     try:
         await _drive(job, page)
     except TimeoutError:
@@ -383,9 +403,9 @@ async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None
     except Exception as e:  # noqa: BLE001 - the page's renderer crashed (out of memory) or was killed
         job.out.cut = job.out.cut or "crash"
         job.out.detail = f"{type(e).__name__}: {str(e)[:200]}"
-        return
-    if not job.out.snapshots and job.out.cut:
+    if not job.out.snapshots and job.out.cut == "deadline":
         await _last_chance(job, cdp, page)
+    job.out.page_seconds = time.monotonic() - started
 
 
 def _refuse_socket(job: _Job) -> Any:

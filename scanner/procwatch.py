@@ -11,7 +11,7 @@ import os
 import signal
 from pathlib import Path
 
-__all__ = ["kill", "marked_tree", "rss"]
+__all__ = ["kill", "marked_roots", "marked_tree", "rss", "tree"]
 
 
 def _children() -> dict[int, list[int]]:
@@ -28,29 +28,61 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def marked_tree(marker: str) -> list[int]:
-    """The pids of the browser started with ``marker`` and all its descendants."""
+def marked_roots(marker: str, candidates: list[int] | None = None) -> list[int]:
+    """The pids whose command line holds ``--lurelens-render=<marker>``: among ``candidates`` (a
+    pid may have been reused since), else among all processes (one scan of ``/proc``)."""
     if not os.path.isdir("/proc"):
         return []
-    roots = []
     token = f"--lurelens-render={marker}".encode()
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                if token in Path(f"/proc/{d}/cmdline").read_bytes():
-                    roots.append(int(d))
-            except OSError:
-                continue
-    if not roots:
+    pids = candidates if candidates is not None else [int(d) for d in os.listdir("/proc") if d.isdigit()]
+    roots = []
+    for pid in pids:
+        try:
+            if token in Path(f"/proc/{pid}/cmdline").read_bytes():
+                roots.append(pid)
+        except OSError:
+            continue
+    return roots
+
+
+def _kids_of(pid: int) -> list[int] | None:
+    """Children from ``/proc/PID/task/*/children`` (None when the kernel does not offer it)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return []
-    kids, todo = _children(), list(roots)
     out: list[int] = []
+    for t in tasks:
+        try:
+            out.extend(int(x) for x in Path(f"/proc/{pid}/task/{t}/children").read_text().split())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def tree(roots: list[int]) -> list[int]:
+    """``roots`` and all their descendants that are still alive."""
+    kids: dict[int, list[int]] | None = None
+    out: list[int] = []
+    todo = [r for r in roots if os.path.exists(f"/proc/{r}")]
     while todo and len(out) < 512:
         pid = todo.pop()
-        if pid not in out:
-            out.append(pid)
-            todo.extend(kids.get(pid, ()))
+        if pid in out:
+            continue
+        out.append(pid)
+        direct = _kids_of(pid)
+        if direct is None:
+            kids = kids if kids is not None else _children()
+            direct = kids.get(pid, [])
+        todo.extend(direct)
     return out
+
+
+def marked_tree(marker: str) -> list[int]:
+    """The pids of the browser started with ``marker`` and all its descendants."""
+    return tree(marked_roots(marker))
 
 
 def rss(pids: list[int]) -> int:

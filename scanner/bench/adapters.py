@@ -159,13 +159,12 @@ def bench_detect_adapter(
     figures: dict[str, Stat] = {}
     for section in ("urls", "pages", "pages_rendered", "messages"):
         for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "median_seconds",
-                    "max_seconds"):
+                    "max_seconds", "median_page_seconds", "max_page_seconds"):
             vals = [r.get(section, {}).get(key) for r in runs]
             nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
             if len(nums) == len(runs):
-                units = {"urls_per_second": "URLs/s", "median_seconds": "s", "max_seconds": "s"}
-                unit = units.get(key, "fraction")
-                better = "lower" if key in ("fpr", "median_seconds", "max_seconds") else "higher"
+                unit = "URLs/s" if key == "urls_per_second" else "s" if "seconds" in key else "fraction"
+                better = "lower" if key == "fpr" or "seconds" in key else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     res = BenchResult(
         name="detect",
