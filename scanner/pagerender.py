@@ -227,14 +227,18 @@ _SNAPSHOT_JS = r"""
 }
 """
 
-# Visible buttons whose words say "next step" (innermost first, in document order).
+# Visible buttons whose words say "next step", open shadow roots included (innermost first).
 _FIND_NEXT_JS = r"""
 ([words, never, maxChars]) => {
   for (const f of document.forms) { try { f.noValidate = true; } catch (e) {} }
   const sel = 'button, a, input[type=button], input[type=submit], input[type=image], [role=button], '
             + '[onclick], [class*=btn], [class*=button], [class*=next], [class*=step]';
+  const scopes = [document];
+  for (let i = 0; i < scopes.length && scopes.length < 200; i++) {
+    for (const el of scopes[i].querySelectorAll('*')) { if (el.shadowRoot) scopes.push(el.shadowRoot); }
+  }
   const found = [];
-  for (const el of document.querySelectorAll(sel)) {
+  for (const el of scopes.flatMap(s => Array.from(s.querySelectorAll(sel)))) {
     if (found.length >= 12) break;
     const raw = el.innerText || el.value || el.getAttribute('aria-label') || el.title || '';
     const t = String(raw).replace(/\s+/g, '').toLowerCase();

@@ -328,3 +328,47 @@ def test_bench_puts_rendered_figures_beside_static(tmp_path: Path) -> None:
     assert res["rendered"]["all"]["fpr"] == 0.0 and res["rendered"]["synthetic"]["tpr"] == 1.0
     assert 0 < res["median_seconds"] <= res["max_seconds"]
     assert "rendered n=  2" in format_rendered(res)
+
+
+# A web component: its config is base64 JSON, its fields live in an open shadow root and are labelled
+# only by placeholder/aria-label, and its "Next" button is in the shadow root too.
+SHADOW_CONFIG = [
+    [{"p": "Full legal name", "a": "name"}, {"p": "Social security number", "a": "ssn"}],
+    [{"p": "Card number", "a": "card"}, {"p": "One-time passcode sent by text", "a": "otp"}],
+]
+SHADOW_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>Account review</title></head>
+<body><p>Your account is on hold. Confirm your identity within 24 hours to avoid suspension.</p>
+<acct-check data-cfg="{cfg}"></acct-check>
+<script>
+customElements.define('acct-check', class extends HTMLElement {{
+  connectedCallback() {{
+    const steps = JSON.parse(atob(this.dataset.cfg)); let i = 0;
+    const root = this.attachShadow({{mode: 'open'}});
+    const draw = () => {{
+      root.innerHTML = '';
+      for (const f of steps[i]) {{
+        const inp = document.createElement('input');
+        inp.placeholder = f.p; inp.setAttribute('aria-label', f.p);
+        root.appendChild(inp);
+      }}
+      const b = document.createElement('button');
+      b.textContent = i < steps.length - 1 ? 'Next' : 'Finish';
+      b.addEventListener('click', () => {{ if (i < steps.length - 1) {{ i++; draw(); }} }});
+      root.appendChild(b);
+    }};
+    draw();
+  }}
+}});
+</script></body></html>"""
+
+
+def test_fields_in_a_shadow_root_from_base64_config_are_named(data_dir: Path) -> None:
+    import base64
+
+    cfg = base64.b64encode(json.dumps(SHADOW_CONFIG).encode()).decode()
+    html = SHADOW_PAGE.format(cfg=cfg)
+    url = "https://acct-review-center.example/hold"
+    assert not {"id_card", "bank_card"} & set(analyze_html(html, url).pii)
+    findings, _, rendering = pagerender.render_findings(html, url, _settings(data_dir, offline=True))
+    assert rendering is not None and len(rendering.snapshots) == 2 and rendering.clicks >= 1
+    assert {"real_name", "id_card", "bank_card", "sms_code"} <= set(findings.pii)
