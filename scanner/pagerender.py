@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from . import reasons as R
+from .chromium import FIND_NEXT_JS, INIT_SCRIPT, SNAPSHOT_JS, chromium_flags
 from .errors import ScannerError
 from .models import PII_KINDS, Reason, Severity
 from .procwatch import kill, marked_roots, marked_tree, rss, tree
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUDGET",
+    "RenderSession",
     "RenderUnavailable",
     "Rendering",
     "chromium_path",
@@ -75,6 +77,8 @@ MAX_STEPS = 6
 """Wizard buttons clicked per page."""
 MAX_SNAPSHOT = 2 * 1024 * 1024
 """Characters of one DOM snapshot."""
+STOP_MARGIN = 0.4
+"""Seconds of the budget kept to stop a page that never yields and read what it built."""
 SETTLE = 0.25
 """Seconds given to timers and transitions after the load event and after each click."""
 FETCHED_TYPES = frozenset({"document", "script", "stylesheet", "xhr", "fetch", "eventsource"})
@@ -154,107 +158,6 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def _flags(marker: str) -> list[str]:
-    """Chromium switches: no connection of its own, bounded memory, and a marker to find its processes."""
-    flags = [
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-default-apps",
-        "--disable-extensions",
-        "--disable-domain-reliability",
-        "--disable-client-side-phishing-detection",
-        "--disable-breakpad",
-        "--metrics-recording-only",
-        "--safebrowsing-disable-auto-update",
-        "--no-pings",
-        "--dns-prefetch-disable",
-        "--mute-audio",
-        "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
-        "AutofillServerCommunication,Translate,InterestFeedContentSuggestions,"
-        "CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,AcceptCHFrame",
-        # Nothing escapes interception: no name resolves, and every connection (loopback included)
-        # would go to a proxy whose own name does not resolve.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=http://lurelens-no-proxy.invalid:9",
-        "--proxy-bypass-list=<-loopback>",
-        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-        "--webrtc-ip-handling-policy=disable_non_proxied_udp",
-        "--js-flags=--max-old-space-size=256",
-        "--renderer-process-limit=2",
-        f"--lurelens-render={marker}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        flags.insert(0, "--no-sandbox")  # Chromium refuses to start its sandbox as root
-    return flags
-
-
-# Runs in every document before the page's own scripts: nothing is submitted, nothing leaves.
-_INIT_SCRIPT = r"""
-(() => {
-  addEventListener('submit', e => e.preventDefault(), true);
-  try { HTMLFormElement.prototype.submit = function () {}; } catch (e) {}
-  try { window.open = function () { return null; }; } catch (e) {}
-  try { navigator.sendBeacon = function () { return false; }; } catch (e) {}
-  for (const k of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel']) {
-    try { Object.defineProperty(window, k, {value: undefined, configurable: false}); } catch (e) {}
-  }
-})();
-"""
-
-# The DOM with open shadow roots, capped.
-_SNAPSHOT_JS = r"""
-(cap) => {
-  const roots = [];
-  const walk = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (roots.length > 200) return;
-      if (el.shadowRoot) { roots.push(el.shadowRoot); walk(el.shadowRoot); }
-    }
-  };
-  const d = document;
-  if (!d.documentElement) return '';
-  walk(d);
-  const inner = (el) => el ? (el.getHTML ? el.getHTML({shadowRoots: roots}) : el.innerHTML) : '';
-  const head = d.head ? d.head.innerHTML : '';
-  const out = '<!DOCTYPE html><html><head>' + head + '</head><body>' + inner(d.body) + '</body></html>';
-  return out.slice(0, cap);
-}
-"""
-
-# Visible buttons whose words say "next step", open shadow roots included (innermost first).
-_FIND_NEXT_JS = r"""
-([words, never, maxChars]) => {
-  for (const f of document.forms) { try { f.noValidate = true; } catch (e) {} }
-  const sel = 'button, a, input[type=button], input[type=submit], input[type=image], [role=button], '
-            + '[onclick], [class*=btn], [class*=button], [class*=next], [class*=step]';
-  const scopes = [document];
-  for (let i = 0; i < scopes.length && scopes.length < 200; i++) {
-    for (const el of scopes[i].querySelectorAll('*')) { if (el.shadowRoot) scopes.push(el.shadowRoot); }
-  }
-  const found = [];
-  for (const el of scopes.flatMap(s => Array.from(s.querySelectorAll(sel)))) {
-    if (found.length >= 12) break;
-    const raw = el.innerText || el.value || el.getAttribute('aria-label') || el.title || '';
-    const t = String(raw).replace(/\s+/g, '').toLowerCase();
-    if (!t || t.length > maxChars) continue;
-    if (!words.some(w => t.includes(w)) || never.some(w => t.includes(w))) continue;
-    const r = el.getBoundingClientRect();
-    const cs = getComputedStyle(el);
-    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') continue;
-    if (el.disabled) continue;
-    found.push(el);
-  }
-  return found.filter(a => !found.some(b => b !== a && a.contains(b)));
-}
-"""
-
-
 @cache
 def _wizard_words() -> tuple[list[str], list[str], int]:
     data = tomllib.loads((Path(__file__).parent / "data" / "wizard_buttons.toml").read_text("utf-8"))
@@ -294,74 +197,101 @@ def render_page(
 
     ``client`` is the guarded fetcher the page's requests go through (default: a new one over
     ``settings``). Raises :class:`RenderUnavailable` when Playwright or Chromium is missing or will
-    not start; never leaves a browser process behind.
+    not start; never leaves a browser process behind. One browser per call: for many pages, a
+    :class:`RenderSession` keeps one browser (a new, empty context per page).
     """
-    if chromium_path() is None:
-        raise RenderUnavailable("Chromium is not installed")
-    try:
-        import playwright.async_api  # noqa: F401
-    except ImportError:
-        raise RenderUnavailable("Playwright is not installed") from None
-    if not _SLOTS.acquire(timeout=LAUNCH_LIMIT / 2):
-        raise RenderUnavailable(f"{RENDERS_AT_ONCE} pages are being rendered already")
-    try:
-        job = _Job(html, url, settings, client, max(0.2, min(budget, BUDGET)), uuid.uuid4().hex)
-        job.out.browser_id = job.marker
-        _run_watched(job)
-    finally:
-        _SLOTS.release()
-    if job.error is not None and not job.out.snapshots:
-        if isinstance(job.error, RenderUnavailable):
-            raise job.error
-        raise RenderUnavailable(f"the browser failed: {type(job.error).__name__}")
-    return job.out
+    with RenderSession(settings, client=client) as session:
+        return session.render(html, url, budget=budget)
 
 
-def _run_watched(job: _Job) -> None:
-    """Run ``job`` in a worker thread; kill its browser at the hard limit or over :data:`MAX_RSS`."""
-    t0 = time.monotonic()
-    worker = threading.Thread(target=_run_job, args=(job,), name="lurelens-render", daemon=True)
-    worker.start()
-    hard = t0 + LAUNCH_LIMIT + job.budget + CLOSE_LIMIT
-    roots: list[int] = []
-    while worker.is_alive():
-        worker.join(0.2)
-        if not worker.is_alive():
-            break
-        # Found once by a scan of /proc; later polls only check the marker is still theirs.
-        roots = marked_roots(job.marker, roots or None)
-        pids = tree(roots)
-        if time.monotonic() > hard:
-            job.out.cut = job.out.cut or "deadline"
-            kill(pids)
-            worker.join(CLOSE_LIMIT)
-            break
-        if rss(pids) > MAX_RSS:
-            job.out.cut = "memory"
-            kill(pids)
-    kill(marked_tree(job.marker))  # whatever close() left behind
-    job.out.seconds = time.monotonic() - t0
+class RenderSession:
+    """One headless Chromium for many pages, each in a fresh context; ``close()`` (or ``with``) ends it.
 
+    The browser runs on a private event loop in a thread of its own (a caller's own loop never
+    matters). A page past the hard limit, or a browser over :data:`MAX_RSS`, gets the browser killed;
+    the next page starts a new one. At most :data:`RENDERS_AT_ONCE` sessions exist at once.
+    """
 
-def _run_job(job: _Job) -> None:
-    """The worker thread: a private event loop, so a caller's own loop never matters."""
-    try:
-        asyncio.run(_render(job))
-    except BaseException as e:  # noqa: BLE001 - reported to the caller's thread
-        job.error = e
-
-
-async def _render(job: _Job) -> None:
-    from playwright.async_api import async_playwright
-
-    path = chromium_path()
-    async with async_playwright() as pw:
+    def __init__(self, settings: Settings, *, client: GuardedClient | None = None) -> None:
+        if chromium_path() is None:
+            raise RenderUnavailable("Chromium is not installed")
         try:
-            browser = await asyncio.wait_for(
-                pw.chromium.launch(
-                    executable_path=path,
+            import playwright.async_api  # noqa: F401
+        except ImportError:
+            raise RenderUnavailable("Playwright is not installed") from None
+        if not _SLOTS.acquire(timeout=LAUNCH_LIMIT / 2):
+            raise RenderUnavailable(f"{RENDERS_AT_ONCE} pages are being rendered already")
+        self.settings, self.client = settings, client
+        self.marker = uuid.uuid4().hex
+        self._browser: Any = None
+        self._pw: Any = None
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lurelens-render-fetch")
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="lurelens-render", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    def __enter__(self) -> RenderSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def render(self, html: str, url: str, *, budget: float = BUDGET) -> Rendering:
+        """One page (see :func:`render_page`)."""
+        if self._closed:
+            raise RenderUnavailable("the render session is closed")
+        job = _Job(html, url, self.settings, self.client, max(0.2, min(budget, BUDGET)), self.marker)
+        job.out.browser_id = self.marker
+        t0 = time.monotonic()
+        fut = asyncio.run_coroutine_threadsafe(self._one(job), self._loop)
+        if self._watch(job, fut.done, t0 + LAUNCH_LIMIT + job.budget + CLOSE_LIMIT):
+            self._browser = None  # killed: the next page starts a new browser
+        try:
+            fut.result(timeout=CLOSE_LIMIT)
+        except BaseException as e:  # noqa: BLE001 - reported below, or a partial rendering stands
+            fut.cancel()
+            job.error = job.error or e
+        job.out.seconds = time.monotonic() - t0
+        if job.error is not None and not job.out.snapshots:
+            if isinstance(job.error, RenderUnavailable):
+                raise job.error
+            raise RenderUnavailable(f"the browser failed: {type(job.error).__name__}")
+        return job.out
+
+    def _watch(self, job: _Job, done: Any, hard: float) -> bool:
+        """Poll until ``done()``; kill the browser at ``hard`` or over :data:`MAX_RSS` (True if killed)."""
+        roots: list[int] = []
+        while not done():
+            time.sleep(0.05)
+            if done():
+                return False
+            # Found once by a scan of /proc; later polls only check the marker is still theirs.
+            roots = marked_roots(self.marker, roots or None)
+            pids = tree(roots)
+            over = rss(pids) > MAX_RSS
+            if over or time.monotonic() > hard:
+                job.out.cut = "memory" if over else job.out.cut or "deadline"
+                kill(pids)
+                return True
+        return False
+
+    async def _one(self, job: _Job) -> None:
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = await self._launch()
+        await _in_browser(job, self._browser, self._pool)
+
+    async def _launch(self) -> Any:
+        from playwright.async_api import async_playwright
+
+        if self._pw is None:
+            self._pw = await async_playwright().start()
+        try:
+            return await asyncio.wait_for(
+                self._pw.chromium.launch(
+                    executable_path=chromium_path(),
                     headless=True,
-                    args=_flags(job.marker),
+                    args=chromium_flags(self.marker),
                     timeout=LAUNCH_LIMIT * 1000,
                     handle_sigint=False,
                     handle_sigterm=False,
@@ -371,15 +301,31 @@ async def _render(job: _Job) -> None:
             )
         except Exception as e:  # noqa: BLE001 - any launch failure means "not available"
             raise RenderUnavailable(f"Chromium would not start: {type(e).__name__}") from None
-        pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lurelens-render-fetch")
+
+    async def _shutdown(self) -> None:
+        for step in (self._browser.close if self._browser else None, self._pw.stop if self._pw else None):
+            if step is not None:
+                try:
+                    await asyncio.wait_for(step(), CLOSE_LIMIT)
+                except Exception:  # noqa: BLE001 - the kill below ends what is left
+                    pass
+
+    def close(self) -> None:
+        """Close the browser (kill what does not close in time) and end the thread."""
+        if self._closed:
+            return
+        self._closed = True
         try:
-            await _in_browser(job, browser, pool)
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-            try:
-                await asyncio.wait_for(browser.close(), CLOSE_LIMIT)
-            except Exception:  # noqa: BLE001 - the watchdog kills what is left
-                pass
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(2 * CLOSE_LIMIT + 1)
+        except Exception:  # noqa: BLE001 - killed below
+            pass
+        kill(marked_tree(self.marker))
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(CLOSE_LIMIT)
+        if not self._thread.is_alive():
+            self._loop.close()
+        _SLOTS.release()
 
 
 async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None:
@@ -392,14 +338,24 @@ async def _in_browser(job: _Job, browser: Any, pool: ThreadPoolExecutor) -> None
         viewport={"width": 414, "height": 896},
         locale="zh-CN",
     )
-    await context.add_init_script(_INIT_SCRIPT)
-    await context.route("**/*", lambda route: _route(job, route, pool))
-    await context.route_web_socket("**/*", _refuse_socket(job))
-    page = await context.new_page()
-    context.on("page", lambda p: asyncio.ensure_future(p.close()))  # pop-ups are closed at once
-    cdp = await context.new_cdp_session(page)  # attached now: a page stuck in a loop cannot attach
+    try:
+        await context.add_init_script(INIT_SCRIPT)
+        await context.route("**/*", lambda route: _route(job, route, pool))
+        await context.route_web_socket("**/*", _refuse_socket(job))
+        page = await context.new_page()
+        context.on("page", lambda p: asyncio.ensure_future(p.close()))  # pop-ups are closed at once
+        cdp = await context.new_cdp_session(page)  # attached now: a page stuck in a loop cannot attach
+        await _drive_page(job, page, cdp)
+    finally:
+        try:
+            await asyncio.wait_for(context.close(), CLOSE_LIMIT)
+        except Exception:  # noqa: BLE001 - a stuck context: the session's kill ends it
+            pass
+
+
+async def _drive_page(job: _Job, page: Any, cdp: Any) -> None:
     started = time.monotonic()
-    job.deadline = started + job.budget
+    job.deadline = started + job.budget - STOP_MARGIN
     try:
         await _drive(job, page)
     except TimeoutError:
@@ -446,20 +402,20 @@ async def _drive(job: _Job, page: Any) -> None:
         pass
     await _settle(job, page)
     seen = set()
-    snap = await _bounded(job, page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
+    snap = await _bounded(job, page.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
     job.out.snapshots.append(snap)
     seen.add(_digest(snap))
     words, never, max_chars = _wizard_words()
     for _ in range(MAX_STEPS):
         if _left(job) < 0.3:
             break
-        handles = await _bounded(job, page.evaluate_handle(_FIND_NEXT_JS, [words, never, max_chars]), 0.2)
+        handles = await _bounded(job, page.evaluate_handle(FIND_NEXT_JS, [words, never, max_chars]), 0.2)
         props = await _bounded(job, handles.get_properties(), 0.2)
         buttons = [p.as_element() for p in props.values() if p.as_element() is not None]
         moved = False
         for button in buttons[:4]:
             await _click(job, page, button)
-            snap = await _bounded(job, page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
+            snap = await _bounded(job, page.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
             if _digest(snap) not in seen:
                 seen.add(_digest(snap))
                 job.out.snapshots.append(snap)
@@ -496,8 +452,8 @@ async def _settle(job: _Job, page: Any) -> None:
 async def _last_chance(job: _Job, cdp: Any, page: Any) -> None:
     """A script that never yields blocks every snapshot: stop it and read the DOM it built."""
     try:
-        await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 0.3)
-        snap = await asyncio.wait_for(page.evaluate(_SNAPSHOT_JS, MAX_SNAPSHOT), 0.4)
+        await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 0.15)
+        snap = await asyncio.wait_for(page.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), STOP_MARGIN - 0.15)
         if isinstance(snap, str) and snap:
             job.out.snapshots.append(snap)
     except Exception:  # noqa: BLE001 - nothing more to read: the static reading stands
@@ -632,7 +588,13 @@ def merge_findings(all_findings: list[PageFindings]) -> PageFindings:
 
 
 def render_findings(
-    html: str, url: str, settings: Settings, *, client: GuardedClient | None = None, budget: float = BUDGET
+    html: str,
+    url: str,
+    settings: Settings,
+    *,
+    client: GuardedClient | None = None,
+    budget: float = BUDGET,
+    session: RenderSession | None = None,
 ) -> tuple[PageFindings, tuple[Reason, ...], Rendering | None]:
     """The page's findings as the browser builds it, merged with its static reading.
 
@@ -648,7 +610,10 @@ def render_findings(
     if not url.lower().startswith(("http://", "https://")):
         return static, (R.make("page.render_unavailable", "not a web address", source="page"),), None
     try:
-        rendering = render_page(html, url, settings, client=client, budget=budget)
+        if session is not None:  # a batch: one browser for many pages
+            rendering = session.render(html, url, budget=budget)
+        else:
+            rendering = render_page(html, url, settings, client=client, budget=budget)
     except RenderUnavailable as e:
         return static, (R.make("page.render_unavailable", e.message, source="page"),), None
     snaps = rendering.snapshots

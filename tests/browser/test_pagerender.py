@@ -372,3 +372,15 @@ def test_fields_in_a_shadow_root_from_base64_config_are_named(data_dir: Path) ->
     findings, _, rendering = pagerender.render_findings(html, url, _settings(data_dir, offline=True))
     assert rendering is not None and len(rendering.snapshots) == 2 and rendering.clicks >= 1
     assert {"real_name", "id_card", "bank_card", "sms_code"} <= set(findings.pii)
+
+
+def test_a_session_keeps_one_browser_and_leaves_nothing_behind(data_dir: Path) -> None:
+    settings = _settings(data_dir, offline=True)
+    html = "<div id=r></div><script>r.innerHTML = '<label>手机号<input type=tel></label>'</script>"
+    with pagerender.RenderSession(settings) as session:
+        first = session.render(html, "https://a.example/")
+        roots = procwatch.marked_roots(session.marker)
+        second = session.render(html, "https://b.example/")
+        assert procwatch.marked_roots(session.marker) == roots and len(roots) == 1  # the same browser
+    assert 'type="tel"' in first.snapshots[0] and 'type="tel"' in second.snapshots[0]
+    assert procwatch.marked_tree(session.marker) == []
