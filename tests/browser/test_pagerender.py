@@ -384,3 +384,28 @@ def test_a_session_keeps_one_browser_and_leaves_nothing_behind(data_dir: Path) -
         assert procwatch.marked_roots(session.marker) == roots and len(roots) == 1  # the same browser
     assert 'type="tel"' in first.snapshots[0] and 'type="tel"' in second.snapshots[0]
     assert procwatch.marked_tree(session.marker) == []
+
+
+def test_cli_page_render_names_the_script_built_fields(tmp_path: Path) -> None:
+    import io
+
+    from scanner.cli import main
+
+    page = tmp_path / "wizard.html"
+    page.write_text(
+        WIZARD.replace(
+            '<script src="/app.js"></script>',
+            f"<script>const STEPS = {json.dumps(STEPS)};</script><script>"
+            + APP_JS.replace("await (await fetch('/api/steps')).json()", "STEPS")
+            + "</script>",
+        ),
+        encoding="utf-8",
+    )
+    args = [str(page), "--url", "http://verify-acct.example/", "--json", "--lang", "en"]
+    static, rendered = io.StringIO(), io.StringIO()
+    assert main(["page", *args], out=static) in (0, 1)
+    assert main(["page", *args, "--render", "--offline"], out=rendered) == 1  # it warns
+    assert "bank_card" not in json.loads(static.getvalue())["pii"]
+    doc = json.loads(rendered.getvalue())
+    assert {"id_card", "bank_card", "sms_code"} <= set(doc["pii"])
+    assert "page.rendered" in {r["code"] for r in doc["reasons"]} and doc["offline"] is True
