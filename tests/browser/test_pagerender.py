@@ -231,6 +231,28 @@ def test_a_loopback_port_not_allowlisted_gets_nothing(
     assert site.log == []
 
 
+def test_a_redirect_from_the_allowed_server_to_the_canary_is_refused(
+    data_dir: Path, canary: Canary, site: HTTPServer
+) -> None:
+    """The page's own (allowlisted) server redirects a script and an XHR to the canary port."""
+    target = f"http://127.0.0.1:{canary.port}/x"
+    site.expect_request("/r.js").respond_with_data("", status=302, headers={"Location": target + ".js"})
+    site.expect_request("/data").respond_with_data("", status=307, headers={"Location": target})
+    html = (
+        "<title>r</title><script src='/r.js'></script>"
+        "<script>fetch('/data').then(r => r.text()).then(t => document.title = 'got ' + t)</script>"
+    )
+    settings = _settings(data_dir, site)
+    client = RecordingClient(settings)
+    rendering = pagerender.render_page(html, f"http://127.0.0.2:{site.port}/", settings, client=client)
+    time.sleep(0.3)
+    assert canary.hits == []
+    assert sorted(req.path for req, _ in site.log) == ["/data", "/r.js"]  # fetched, then redirected
+    assert target + ".js" in client.asked and target in client.asked  # vetted, and refused
+    assert rendering.fetched == 0 and rendering.refused == 2
+    assert "<title>got" not in rendering.snapshots[-1]
+
+
 def test_offline_makes_no_request_at_all(data_dir: Path, site: HTTPServer) -> None:
     url = f"http://127.0.0.2:{site.port}/verify"
     settings = _settings(data_dir, site, offline=True)
