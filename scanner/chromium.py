@@ -35,7 +35,9 @@ def chromium_flags(marker: str) -> list[str]:
         "--mute-audio",
         "--disable-features=NetworkPrediction,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
         "AutofillServerCommunication,Translate,InterestFeedContentSuggestions,"
-        "CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,AcceptCHFrame",
+        "CertificateTransparencyComponentUpdater,PrivacySandboxSettings4,AcceptCHFrame,"
+        # An http:// page stays http:// (the page's origin is the URL it was served from).
+        "HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,HttpsFirstModeV2ForEngagedSites",
         # Nothing escapes interception: no name resolves, and every connection (loopback included)
         # would go to a proxy whose own name does not resolve.
         "--host-resolver-rules=MAP * ~NOTFOUND",

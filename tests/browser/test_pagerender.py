@@ -431,3 +431,11 @@ def test_cli_page_render_names_the_script_built_fields(tmp_path: Path) -> None:
     doc = json.loads(rendered.getvalue())
     assert {"id_card", "bank_card", "sms_code"} <= set(doc["pii"])
     assert "page.rendered" in {r["code"] for r in doc["reasons"]} and doc["offline"] is True
+
+
+def test_the_page_keeps_the_origin_it_was_served_from(data_dir: Path) -> None:
+    """No HTTPS upgrade: an http:// page's scripts see http:// (its relative requests go there too)."""
+    html = "<title>t</title><script>document.title = location.href</script>"
+    for url in ("http://plain-http-shop.cc/a/b?x=1", "https://tls-shop.example/"):
+        rendering = pagerender.render_page(html, url, _settings(data_dir, offline=True))
+        assert f"<title>{url}</title>" in rendering.snapshots[0]
