@@ -241,6 +241,10 @@ class RenderSession:
         """One page (see :func:`render_page`)."""
         if self._closed:
             raise RenderUnavailable("the render session is closed")
+        if self.client is None and not self.settings.offline:
+            from .fetch import GuardedClient
+
+            self.client = GuardedClient(self.settings)  # one per session: its TLS context loads once
         job = _Job(html, url, self.settings, self.client, max(0.2, min(budget, BUDGET)), self.marker)
         job.out.browser_id = self.marker
         t0 = time.monotonic()
@@ -531,9 +535,11 @@ async def _abort(route: Any) -> None:
 
 def _fetch_follow(job: _Job, url: str) -> tuple[int, str, bytes] | None:
     """GET ``url`` through the guarded fetcher, following a few redirects (each one vetted again)."""
-    from .fetch import REDIRECT_STATUSES, FetchError, GuardedClient
+    from .fetch import REDIRECT_STATUSES, FetchError
 
-    client = job.client or GuardedClient(job.settings)
+    client = job.client
+    if client is None:  # offline: never asked; refused before any fetch
+        return None
     cap = max(0, min(job.settings.max_body_bytes, MAX_FETCHED_BYTES - job.bytes_served))
     for _ in range(MAX_REDIRECTS + 1):
         try:
