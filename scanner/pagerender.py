@@ -108,10 +108,14 @@ R.define(
     "page.render_cut",
     Severity.INFO,
     0,
-    "The page's scripts were stopped at the {seconds}-second limit ({evidence}); what they had built "
-    "by then was read.",
-    "页面脚本在 {seconds} 秒时限处被终止（{evidence}）；已读取此前生成的内容。",
+    "The page's scripts were stopped ({why_en}, limit {seconds} s); what they had built by then was read.",
+    "页面脚本已被终止（{why_zh}，时限 {seconds} 秒）；已读取此前生成的内容。",
 )
+_CUT_WORDS = {
+    "deadline": ("time limit reached", "超过时限"),
+    "memory": ("too much memory", "占用内存过多"),
+    "crash": ("the page crashed", "页面崩溃"),
+}
 
 
 class RenderUnavailable(ScannerError):
@@ -456,8 +460,9 @@ async def _settle(job: _Job, page: Any) -> None:
 async def _last_chance(job: _Job, cdp: Any, page: Any) -> None:
     """A script that never yields blocks every snapshot: stop it and read the DOM it built."""
     try:
-        await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 0.15)
-        snap = await asyncio.wait_for(page.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), STOP_MARGIN - 0.15)
+        # The page's scripts had their time; stopping them and reading the DOM gets a bounded extra.
+        await asyncio.wait_for(cdp.send("Runtime.terminateExecution"), 0.5)
+        snap = await asyncio.wait_for(page.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), 1.0)
         if isinstance(snap, str) and snap:
             job.out.snapshots.append(snap)
     except Exception:  # noqa: BLE001 - nothing more to read: the static reading stands
@@ -644,5 +649,10 @@ def render_findings(
         )
     ]
     if rendering.cut:
-        notices.append(R.make("page.render_cut", rendering.cut, source="page", seconds=f"{budget:g}"))
+        en, zh = _CUT_WORDS.get(rendering.cut, (rendering.cut, rendering.cut))
+        notices.append(
+            R.make(
+                "page.render_cut", rendering.cut, source="page", seconds=f"{budget:g}", why_en=en, why_zh=zh
+            )
+        )
     return merge_findings(readings), tuple(notices), rendering
