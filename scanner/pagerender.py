@@ -75,6 +75,8 @@ MAX_REDIRECTS = 4
 """Redirects followed (each through the fetcher) for one sub-resource."""
 MAX_STEPS = 6
 """Wizard buttons clicked per page."""
+MAX_FRAMES = 4
+"""Frames of a page read (their own wizard buttons are not clicked)."""
 MAX_SNAPSHOT = 2 * 1024 * 1024
 """Characters of one DOM snapshot."""
 STOP_MARGIN = 0.4
@@ -130,6 +132,8 @@ class Rendering:
 
     snapshots: list[str] = field(default_factory=list)
     """The DOM (open shadow roots included) after the scripts ran, then after each effective click."""
+    frames: list[str] = field(default_factory=list)
+    """The DOM of the page's frames after its scripts ran."""
     requests: int = 0
     """Requests the page made (the page itself excluded)."""
     fetched: int = 0
@@ -413,6 +417,7 @@ async def _drive(job: _Job, page: Any) -> None:
     snap = await _bounded(job, page.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), 0.05)
     job.out.snapshots.append(snap)
     seen.add(_digest(snap))
+    await _read_frames(job, page)
     words, never, max_chars = _wizard_words()
     for _ in range(MAX_STEPS):
         if _left(job) < 0.3:
@@ -431,6 +436,19 @@ async def _drive(job: _Job, page: Any) -> None:
                 break
         if not moved:
             break
+
+
+async def _read_frames(job: _Job, page: Any) -> None:
+    """The DOM of the page's frames (``srcdoc`` ones, or documents the fetcher served), a few at most."""
+    for frame in page.frames[1 : 1 + MAX_FRAMES]:
+        try:
+            snap = await _bounded(job, frame.evaluate(SNAPSHOT_JS, MAX_SNAPSHOT), 0.3)
+        except TimeoutError:
+            raise
+        except Exception:  # noqa: BLE001 - a frame that went away or was refused (an error page)
+            continue
+        if isinstance(snap, str) and not frame.url.startswith("chrome-error:"):
+            job.out.frames.append(snap)
 
 
 async def _click(job: _Job, page: Any, button: Any) -> None:
@@ -630,13 +648,13 @@ def render_findings(
     snaps = rendering.snapshots
     readings = []
     if snaps:
-        earlier = "".join(_fields_markup(s) for s in snaps[:-1])
+        earlier = "".join(_fields_markup(s) for s in [*snaps[:-1], *rendering.frames])
         last = snaps[-1]
         if earlier:
             cut = last.rfind("</body>")
             last = f"{last[:cut]}<div hidden>{earlier}</div>{last[cut:]}" if cut >= 0 else last + earlier
         readings.append(analyze_html(last, url))
-        readings.extend(analyze_html(s, url) for s in snaps)
+        readings.extend(analyze_html(s, url) for s in [*snaps, *rendering.frames])
     readings.append(static)
     notices = [
         R.make(

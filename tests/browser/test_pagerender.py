@@ -439,3 +439,19 @@ def test_the_page_keeps_the_origin_it_was_served_from(data_dir: Path) -> None:
     for url in ("http://plain-http-shop.cc/a/b?x=1", "https://tls-shop.example/"):
         rendering = pagerender.render_page(html, url, _settings(data_dir, offline=True))
         assert f"<title>{url}</title>" in rendering.snapshots[0]
+
+
+def test_a_form_built_inside_a_srcdoc_frame_is_read(data_dir: Path) -> None:
+    inner = (
+        "<div id=f></div><script>const f = document.getElementById('f');"
+        "for (const [k, l] of [['idno', '证件号码'], ['cardno', '银行卡号']]) {"
+        "const i = document.createElement('input'); i.name = k; i.placeholder = l; f.append(i); }</script>"
+    )
+    import html as html_lib
+
+    html = f'<title>领取补贴</title><iframe srcdoc="{html_lib.escape(inner)}"></iframe>'
+    url = "https://butie-lingqu.example/"
+    assert not {"id_card", "bank_card"} & set(analyze_html(html, url).pii)
+    findings, _, rendering = pagerender.render_findings(html, url, _settings(data_dir, offline=True))
+    assert rendering is not None and len(rendering.frames) == 1
+    assert {"id_card", "bank_card"} <= set(findings.pii)
