@@ -79,8 +79,9 @@ MAX_FRAMES = 4
 """Frames of a page read (their own wizard buttons are not clicked)."""
 MAX_SNAPSHOT = 2 * 1024 * 1024
 """Characters of one DOM snapshot."""
-STOP_MARGIN = 0.4
-"""Seconds of the budget kept to stop a page that never yields and read what it built."""
+STOP_MARGIN = 0.6
+"""Seconds of the budget kept for stopping: cancelling calls (slow on a loaded machine), a page that
+never yields."""
 SETTLE = 0.25
 """Seconds given to timers and transitions after the load event and after each click."""
 FETCHED_TYPES = frozenset({"document", "script", "stylesheet", "xhr", "fetch", "eventsource"})
