@@ -80,6 +80,8 @@ def build_parser(plugins: Sequence[Plugin] = ()) -> argparse.ArgumentParser:
     p = sub.add_parser("page", help="analyse a saved landing page")
     p.add_argument("file", type=Path, help="HTML file")
     p.add_argument("--url", required=True, help="the address the page was served from")
+    p.add_argument("--render", action="store_true", help="run its scripts in headless Chromium first")
+    p.add_argument("--offline", action="store_true", help="with --render: fetch nothing the page asks for")
     p.add_argument("--no-lists", action="store_true", help="heuristics only")
     p.add_argument("--json", action="store_true", help="JSON output")
     _common(p)
@@ -210,7 +212,8 @@ def _cmd_page(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     from .inputs import decode_text_bytes
     from .pipeline import Scanner
 
-    settings = _settings(args, use_lists=False if args.no_lists else None)
+    settings = _settings(args, use_lists=False if args.no_lists else None,
+                         render_pages=args.render or None, offline=args.offline or None)
     data = _read_file(args.file, 16 * 1024 * 1024)
     try:
         html = decode_text_bytes(data)

@@ -194,10 +194,13 @@ def bench_messages(csv_path: Path) -> dict[str, Any]:
     }
 
 
-def bench_detect(shared_dir: Path, links_fixtures: Path | None = None) -> dict[str, Any]:
+def bench_detect(
+    shared_dir: Path, links_fixtures: Path | None = None, render: bool = False
+) -> dict[str, Any]:
     """All issue-6 figures for an evaluation folder laid out as ``urls/`` and ``pages/``, and the
-    link-extraction rates (:mod:`scanner.linkbench`; other projects' fixtures when
-    ``links_fixtures`` holds them)."""
+    link-extraction rates (:mod:`scanner.bench.linkbench`; other projects' fixtures when
+    ``links_fixtures`` holds them). ``render``: the pages also as headless Chromium builds them
+    (``pages_rendered``)."""
     eval_dir = shared_dir / "eval" if (shared_dir / "eval").is_dir() else shared_dir
     out: dict[str, Any] = {}
     urls = eval_dir / "urls" / "urls_dev.csv"
@@ -206,6 +209,10 @@ def bench_detect(shared_dir: Path, links_fixtures: Path | None = None) -> dict[s
     manifest = eval_dir / "pages" / "manifest.json"
     if manifest.exists():
         out["pages"] = bench_pages(manifest)
+        if render:
+            from .bench.render_pages import bench_pages_rendered
+
+            out["pages_rendered"] = bench_pages_rendered(manifest)
     for key, path in OWN_PAGES.items():
         if path.exists():
             out[key] = bench_pages(path)
@@ -250,6 +257,10 @@ def format_report(res: dict[str, Any]) -> str:
     ):
         if key in res:
             lines += _page_lines(res[key], name)
+    if "pages_rendered" in res:
+        from .bench.render_pages import format_rendered
+
+        lines.append(format_rendered(res["pages_rendered"]))
     if "messages" in res:
         m = res["messages"]
         lines.append(f"Messages: {m['rows']}  TPR {m['tpr']:.3f}  FPR {m['fpr']:.4f}")
@@ -270,8 +281,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("shared_dir", nargs="?", default="../shared", type=Path)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--links-fixtures", type=Path, help="folder with linkify-it and URLExtract (fetched)")
+    ap.add_argument("--render", action="store_true", help="pages also rendered in headless Chromium")
     args = ap.parse_args(argv)
-    res = bench_detect(args.shared_dir, args.links_fixtures)
+    res = bench_detect(args.shared_dir, args.links_fixtures, render=args.render)
     print(json.dumps(res, indent=1) if args.json else format_report(res))
     return 0
 

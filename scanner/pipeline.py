@@ -209,13 +209,21 @@ class Scanner:
         if len(html) > cap:
             html = html[:cap]
         canon = canonicalize(url)
-        findings = analyze_html(html, canon.href, popular=self._page_popular(canon.href, use_lists))
+        notices: tuple[Reason, ...] = ()
+        popular = self._page_popular(canon.href, use_lists)
+        if self.settings.render_pages:  # scripts run in headless Chromium (scanner/pagerender.py)
+            from .pagerender import render_findings
+
+            findings, notices, _ = render_findings(html, canon.href, self.settings,
+                                                   client=self.expander.client, popular=popular)
+        else:
+            findings = analyze_html(html, canon.href, popular=popular)
         base = self._url_reasons(canon, 0, use_lists=use_lists)
         link = _unfetched_link(
             canon,
             url,
             StopReason.NOT_EXPANDED,
-            (*base, *findings.reasons),
+            (*base, *findings.reasons, *notices),
             pii=tuple(findings.pii),
             title=findings.title,
         )
@@ -229,7 +237,7 @@ class Scanner:
             advice=advice(reasons, findings.pii, level),
             summary=summary(level, reasons),
             input_kind="page",
-            offline=True,
+            offline=self.settings.offline or not self.settings.render_pages,
         )
 
     # -- internals -------------------------------------------------------------------------------

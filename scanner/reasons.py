@@ -23,6 +23,7 @@ _DEFINING_MODULES = (
     "scanner.lists",
     "scanner.expand",
     "scanner.pipeline",
+    "scanner.pagerender",
 )
 
 

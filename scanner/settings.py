@@ -101,6 +101,10 @@ class Settings:
         default=frozenset(),
         metadata={"help": "Exact (ip, port) pairs the fetcher may reach despite its guards (Python only)."},
     )
+    render_pages: bool = field(
+        default=False,
+        metadata={"help": "Render pages in headless Chromium (scripts, wizard steps) before reading them."},
+    )
     # Images
     max_image_bytes: int = field(default=8 * 1024 * 1024, metadata={"help": "Largest image file accepted."})
     max_image_pixels: int = field(

@@ -54,6 +54,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=Path,
         help="'detect': folder holding fetched linkify-it and URLExtract (e.g. their mirrors); else skipped",
     )
+    p.add_argument("--render", action="store_true", help="'detect': pages also rendered in headless Chromium")
     p.add_argument("--repeat", type=int, help="runs per side (default: 1–5 by benchmark, fewer with --quick)")
     p.add_argument("--config", type=Path, help="TOML settings file (else LURELENS_CONFIG)")
     p.set_defaults(func=run)
@@ -98,8 +99,10 @@ def _plans(args: argparse.Namespace, settings: Settings) -> dict[str, Callable[[
     def detect() -> BenchResult:
         from .adapters import bench_detect_adapter
 
+        render = bool(getattr(args, "render", False)) or settings.render_pages
         return bench_detect_adapter(
-            settings, repeat=r(1, 1), quick=quick, eval_dir=args.eval_dir, links_fixtures=args.links_fixtures
+            settings, repeat=r(1, 1), quick=quick, eval_dir=args.eval_dir, links_fixtures=args.links_fixtures,
+            render=render,
         )
 
     def scale() -> BenchResult:

@@ -139,6 +139,7 @@ def bench_detect_adapter(
     quick: bool = False,
     eval_dir: Path | None = None,
     links_fixtures: Path | None = None,
+    render: bool = False,
 ) -> BenchResult:
     """Detection rates (TPR/FPR) and URL throughput on a labelled folder (``--eval DIR``)."""
     from ..evaldetect import bench_detect
@@ -149,7 +150,7 @@ def bench_detect_adapter(
     folder = eval_dir or Path("../shared")
     if not folder.is_dir():
         return BenchResult("detect", "", "", "", skipped=f"no labelled folder at {folder}: give --eval DIR")
-    runs = [bench_detect(folder, links_fixtures) for _ in range(max(1, repeat))]
+    runs = [bench_detect(folder, links_fixtures, render=render) for _ in range(max(1, repeat))]
     if not set(runs[0]) - {"links"}:
         return BenchResult(
             "detect",
@@ -160,13 +161,14 @@ def bench_detect_adapter(
         )
     figures: dict[str, Stat] = {}
     units = {"urls_per_second": "URLs/s", "ms_median": "ms/page"}
-    for section in ("urls", "pages", "pages_own", "pages_later", "messages"):
-        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median"):
+    for section in ("urls", "pages", "pages_own", "pages_later", "pages_rendered", "messages"):
+        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median",
+                    "median_seconds", "max_seconds", "median_page_seconds", "max_page_seconds"):
             vals = [r.get(section, {}).get(key) for r in runs]
             nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
             if len(nums) == len(runs):
-                unit = units.get(key, "fraction")
-                better = "lower" if key in ("fpr", "ms_median") else "higher"
+                unit = units.get(key, "s" if "seconds" in key else "fraction")
+                better = "lower" if key in ("fpr", "ms_median") or "seconds" in key else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     links = runs[0]["links"]
     # Link extraction (issue 13 §1): our CJK set always; other projects' suites with --links-fixtures.
