@@ -151,6 +151,9 @@ class Payload:
     """``text`` (pasted) or ``image`` (decoded from a code)."""
     raw_hex: str = ""
     """For binary payloads: the first bytes in hex."""
+    originals: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """For links found in a text: each link's URL → the text as it was written (not serialised;
+    the report's link cards show it as ``original``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the payload."""

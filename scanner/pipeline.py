@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from types import SimpleNamespace
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from . import reasons as R
 from .canonical import CanonicalURL, canonicalize
 from .errors import InvalidURL, NotText
-from .extract import extract_links
 from .inputs import scrub_surrogates, validate_text
 from .models import (
     Hop,
@@ -411,11 +410,9 @@ def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, 
             checked = True
         if kind in _CHECKABLE_KINDS:
             checked = True
-        originals: dict[str, str] = {}
+        originals: Mapping[str, str] = p.originals  # the text as written, kept by classify
         if kind is PayloadKind.URL and len(p.links) == 1:
             originals = {p.links[0]: p.text}
-        elif kind in _TEXT_KINDS:
-            originals = {f.url: f.original for f in extract_links(p.text, limit=200)}
         urls.extend((originals.get(link, link), link) for link in p.links)
     return own, urls, page_pii, checked
 

@@ -77,6 +77,7 @@ def _dedupe(items: list[str]) -> tuple[str, ...]:
 def _payload(
     text: str, kind: PayloadKind, source: str, *, fields: dict[str, str] | None = None,
     links: list[str] | tuple[str, ...] = (), display: str | None = None, raw_hex: str = "",
+    originals: dict[str, str] | None = None,
 ) -> Payload:
     return Payload(
         text=text,
@@ -87,6 +88,7 @@ def _payload(
         explanation=_EXPLAIN[kind],
         source=source,
         raw_hex=raw_hex,
+        originals=originals or {},
     )
 
 

@@ -316,7 +316,11 @@ def _plain(text: str, s: str, source: str) -> Payload:
     if len(found) == 1 and found[0].original.strip() == s and not any(c.isspace() for c in s):
         return _payload(text, K.URL, source, fields=fields, links=[found[0].url])
     if found:
-        return _payload(text, K.TEXT_WITH_URL, source, fields=fields, links=[f.url for f in found])
+        originals: dict[str, str] = {}
+        for f in found:
+            originals[f.url] = f.original  # the last spelling, as the link cards always showed
+        return _payload(text, K.TEXT_WITH_URL, source, fields=fields, links=[f.url for f in found],
+                        originals=originals)
     if token:
         return _payload(text, K.APP_TOKEN, source, fields=fields)
     return _payload(text, K.TEXT, source, fields=fields)
