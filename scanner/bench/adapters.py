@@ -153,11 +153,13 @@ def bench_detect_adapter(
         )
     figures: dict[str, Stat] = {}
     for section in ("urls", "pages", "messages"):
-        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second"):
+        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "messages_per_second"):
             vals = [r.get(section, {}).get(key) for r in runs]
-            nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
+            nums = [
+                float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool) and v == v
+            ]
             if len(nums) == len(runs):
-                unit = "URLs/s" if key == "urls_per_second" else "fraction"
+                unit = {"urls_per_second": "URLs/s", "messages_per_second": "messages/s"}.get(key, "fraction")
                 better = "lower" if key == "fpr" else "higher"
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     res = BenchResult(
@@ -167,7 +169,12 @@ def bench_detect_adapter(
         primary="urls_tpr",
         figures=figures,
         params={"eval_dir": str(folder), "repeat": repeat},
-        extra={"rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0]}},
+        extra={
+            "rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0]},
+            # The text model's leave-one-source-out table, from its training report.
+            "messages_loso": runs[0].get("messages", {}).get("loso", []),
+            "messages_per_cpu_second": runs[0].get("messages", {}).get("messages_per_cpu_second"),
+        },
         notes=["detection rates have no speed reference: ratio is null"],
     )
     res.seconds = time.perf_counter() - started

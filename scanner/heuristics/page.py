@@ -836,7 +836,7 @@ def analyze_html(html: str, url: str) -> PageFindings:
     if official:
         reasons.append(make("page.official", host, source="page", brand=brand.label if brand else host))
 
-    tr = text_reasons(page_text)
+    tr = text_reasons(page_text, message=False)
     advice = any(r.code == "text.advice_context" for r in tr)
     if advice:
         reasons.append(make("page.advice", source="page"))
