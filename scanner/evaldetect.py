@@ -219,11 +219,11 @@ def format_report(res: dict[str, Any]) -> str:
         )
         for name, v in m["by_source"].items():
             lines.append(f"    {name:48s} n={v['n']:4d}  warned={v['warned']:4d}  rate={v['rate']:.3f}")
-        lines.extend(_loso_lines(m.get("loso", []), m.get("model_trained")))
+        lines.extend(loso_lines(m.get("loso", []), m.get("model_trained")))
     return "\n".join(lines)
 
 
-def _loso_lines(loso: list[dict[str, Any]], trained: str | None) -> list[str]:
+def loso_lines(loso: list[dict[str, Any]], trained: str | None) -> list[str]:
     """The text model's leave-one-source-out table (train on the other corpora, score this one)."""
     if not loso:
         return []

@@ -134,7 +134,7 @@ def bench_detect_adapter(
     settings: Settings, *, repeat: int = 1, quick: bool = False, eval_dir: Path | None = None
 ) -> BenchResult:
     """Detection rates (TPR/FPR) and URL throughput on a labelled folder (``--eval DIR``)."""
-    from ..evaldetect import bench_detect
+    from ..evaldetect import bench_detect, loso_lines
 
     started = time.perf_counter()
     if eval_dir is not None and not eval_dir.is_dir():
@@ -171,11 +171,12 @@ def bench_detect_adapter(
         params={"eval_dir": str(folder), "repeat": repeat},
         extra={
             "rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0]},
-            # The text model's leave-one-source-out table, from its training report.
-            "messages_loso": runs[0].get("messages", {}).get("loso", []),
             "messages_per_cpu_second": runs[0].get("messages", {}).get("messages_per_cpu_second"),
         },
         notes=["detection rates have no speed reference: ratio is null"],
     )
+    msgs = runs[0].get("messages", {})
+    # The text model's leave-one-source-out table (from its training report), one line per corpus.
+    res.notes.extend(line.strip() for line in loso_lines(msgs.get("loso", []), msgs.get("model_trained")))
     res.seconds = time.perf_counter() - started
     return res

@@ -24,6 +24,13 @@ H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 
 MAX_TEXT = 60_000
 """Characters of text looked at (page text is cut to this)."""
+MIN_MEANINGFUL = 8
+"""CJK characters plus Latin letters a text needs before any lure reason is given."""
+
+
+def _meaningful(s: str) -> int:
+    return sum(1 for c in s[:64] if "\u4e00" <= c <= "\u9fff" or "a" <= c <= "z")
+
 
 _CATEGORIES: dict[str, tuple[Severity, str, str, str]] = {
     # code suffix: severity, en, zh, UI category
@@ -392,6 +399,8 @@ def text_reasons(text: str, *, message: bool = True) -> list[Reason]:
     if not text or not text.strip():
         return []
     s = normalize(text)
+    if _meaningful(s) < MIN_MEANINGFUL:
+        return []  # a few characters ("刷单", "you won") are a topic, not a message that lures
     # Advice register, unless someone introduces themselves as staff (scammers claim to be 反诈中心).
     advice = bool(_ADVICE.search(s)) and not _SELF_INTRO.search(s)
     found: list[tuple[_Category, list[tuple[str, int]], int]] = []

@@ -145,7 +145,10 @@ def test_notice_asking_for_data_through_a_link_warns() -> None:
     assert level(text).warns
 
 
-@pytest.mark.parametrize("text", ["好的", "ok", "领红包", "中奖了", "验证码"])
+@pytest.mark.parametrize(
+    "text",
+    ["好的", "ok", "领红包", "中奖了", "验证码", "刷单", "黑白户", "送彩金", "垫付本金", "you have won"],
+)
 def test_a_few_characters_never_warn(text: str) -> None:
     assert not level(text).warns
 
