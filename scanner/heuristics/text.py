@@ -25,11 +25,16 @@ H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 MAX_TEXT = 60_000
 """Characters of text looked at (page text is cut to this)."""
 MIN_MEANINGFUL = 8
-"""CJK characters plus Latin letters a text needs before any lure reason is given."""
+"""CJK characters plus two per Latin word a text needs before any lure reason is given."""
+
+
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
 
 
 def _meaningful(s: str) -> int:
-    return sum(1 for c in s[:64] if "\u4e00" <= c <= "\u9fff" or "a" <= c <= "z")
+    """CJK characters plus two per Latin word (of two letters or more) in the first 64 characters."""
+    head = s[:64]
+    return sum(1 for c in head if "\u4e00" <= c <= "\u9fff") + 2 * len(_LATIN_WORD.findall(head))
 
 
 _CATEGORIES: dict[str, tuple[Severity, str, str, str]] = {
