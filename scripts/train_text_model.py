@@ -298,7 +298,7 @@ def _combine(rules: np.ndarray, margins: np.ndarray, warn_m: float, note_m: floa
     """Rules plus a held-out model, as ``text._model_reason`` combines them (margins stand in for
     the calibrated probabilities: the same order, so the same thresholds)."""
     alone = (margins >= warn_m) & (rules[:, 2] == 1)
-    add = np.clip(0.15 + 0.20 * (margins - note_m) / max(1e-6, warn_m - note_m), 0.15, 0.35)
+    add = np.clip(0.05 + 0.25 * (margins - note_m) / max(1e-6, warn_m - note_m), 0.05, 0.30)
     add = np.where(rules[:, 2] == 2, np.minimum(add, 0.20), add)
     w = np.where(alone, 0.45, np.where(margins >= note_m, add, 0.0))
     score = 100 * (1 - rules[:, 1] * (1 - w))

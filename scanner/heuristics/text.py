@@ -506,7 +506,8 @@ def _model_reason(s: str) -> list[Reason]:
     """``text.model_lure`` when the learned model finds the text lure-like (see :mod:`.textmodel`).
 
     The model cannot tell a real bank or carrier notice from its imitation (both say 验证码, 账单,
-    积分); links, numbers and sender tags can. So it adds to the rules' reasons (15–35), and warns
+    积分); links, numbers and sender tags can. So it adds to the rules' reasons (5–30: just above
+    ``note_at`` it is a hint, not evidence), and warns
     alone (45, high) only from ``warn_at`` on, in a text that gives a way to act (a link, a number,
     a handle, "reply/click/log in") and carries no sender tag (【银行】 first or [银行] last), which
     is how institutions sign. A tagged text gets at most 20 from it.
@@ -519,7 +520,7 @@ def _model_reason(s: str) -> list[Reason]:
         return []
     p, phrases = got
     span = max(1e-6, model.warn_at - model.note_at)
-    weight, sev = 15 + round(20 * min(1.0, (p - model.note_at) / span)), M
+    weight, sev = 5 + round(25 * min(1.0, (p - model.note_at) / span)), M
     tagged = _tagged(s)
     if tagged:
         weight = min(weight, 20)
