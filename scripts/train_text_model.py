@@ -159,8 +159,6 @@ def _eligible(texts: list[str]) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     """Train, print the leave-one-source-out table, write the model and its report."""
-    from sklearn.model_selection import StratifiedKFold
-
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mirrors", type=Path, required=True)
     ap.add_argument("--eval", type=Path, help="labelled text,label,source CSV: measured only")
@@ -168,10 +166,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--C", type=float, default=4.0)
     args = ap.parse_args(argv)
     t0 = time.time()
-    rows = list(load_corpora(args.mirrors))
-    # One copy of each prepared text; a text labelled both ways keeps its lure label.
+    srcs, texts, kinds = _dedupe(load_corpora(args.mirrors))
+    kind_arr, src_arr = np.array(kinds), np.array(srcs)
+    y = (kind_arr == "lure").astype(int)
+    x, _preps = vectorize(texts)
+    elig = _eligible(texts)
+    n_ad = int((kind_arr == "ad").sum())
+    print(f"{len(texts)} texts ({int(y.sum())} lure, {n_ad} adverts) from {len(set(srcs))} sources")
+    loso = _loso(x, kind_arr, src_arr, elig, texts, args.C)
+    report = _fit_final(x, y, elig, args.C, args.out)
+    report |= {
+        "texts": len(texts),
+        "lure": int(y.sum()),
+        "by_source": {
+            s: {k: int(((src_arr == s) & (kind_arr == k)).sum()) for k in ("lure", "ad", "ham")}
+            for s in set(srcs)
+        },
+        "loso": loso,
+    }
+    if args.eval:
+        w = np.load(args.out / "text_model.npz")["weights"].astype(np.float32)
+        report["eval"] = _measure(args.eval, w, report["bias"], report["warn_margin"])
+        e = report["eval"]
+        print(f"\nmodel alone on {args.eval.name}: TPR {e['tpr']:.3f}  FPR {e['fpr']:.4f}  (measured only)")
+    (args.out / "text_model_report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    size = (args.out / "text_model.npz").stat().st_size
+    print(f"warn_at p={report['warn_at']:.3f}  note_at p={report['note_at']:.3f}  model {size / 1e6:.2f} MB")
+    print(f"{time.time() - t0:.0f}s")
+    return 0
+
+
+def _dedupe(rows: Iterator[tuple[str, str, str]]) -> tuple[list[str], list[str], list[str]]:
+    """One copy of each prepared text (sources, texts, kinds); a text seen both ways stays a lure."""
     seen: dict[str, int] = {}
-    srcs, texts, kinds = [], [], []
+    srcs: list[str] = []
+    texts: list[str] = []
+    kinds: list[str] = []
     for src, text, kind in rows:
         key = prepare(normalize(text))[0]
         if key in seen:
@@ -182,25 +212,25 @@ def main(argv: list[str] | None = None) -> int:
         srcs.append(src)
         texts.append(text)
         kinds.append(kind)
-    kind_arr = np.array(kinds)
-    y = (kind_arr == "lure").astype(int)
-    src_arr = np.array(srcs)
-    x, _preps = vectorize(texts)
-    elig = _eligible(texts)
-    n_ad = int((kind_arr == "ad").sum())
-    print(f"{len(texts)} texts ({int(y.sum())} lure, {n_ad} adverts) from {len(set(srcs))} sources")
+    return srcs, texts, kinds
 
+
+def _loso(
+    x: object, kind_arr: np.ndarray, src_arr: np.ndarray, elig: np.ndarray, texts: list[str], c: float
+) -> list[dict[str, object]]:
+    """Train on all corpora but one, score that one: model alone, rules alone, both; print the table."""
+    y = (kind_arr == "lure").astype(int)
     loso = []
     head = f"\n{'held-out source':20s} {'n':>5s} {'lure':>5s} {'AUC':>6s}"
     for k in ("model", "rules", "both"):
         head += f" | {k + ' TPR':>10s} {'FPR ham':>7s} {'FPR ad':>7s}"
     print(head)
     rule_warn = _rule_verdicts(texts)
-    for held in sorted(set(srcs)):
+    for held in sorted(set(src_arr.tolist())):
         tr, te = src_arr != held, (src_arr == held) & elig
-        m = fit(x[tr], y[tr], args.C)
+        m = fit(x[tr], y[tr], c)
         # Thresholds from the training sources only (inner out-of-fold margins).
-        warn_m, note_m = _margins(x[tr], y[tr], elig[tr], args.C)
+        warn_m, note_m = _margins(x[tr], y[tr], elig[tr], c)
         s = m.decision_function(x[te])
         kt = kind_arr[te]
         row: dict[str, object] = {"source": held, "n": int(te.sum()), "lure": int((kt == "lure").sum())}
@@ -215,47 +245,37 @@ def main(argv: list[str] | None = None) -> int:
             line += f" {_f(row[name + '_fpr_ad'], 4):>7s}"
         loso.append(row)
         print(line)
+    return loso
 
-    # The shipped model: all sources; calibration and thresholds from 5-fold out-of-fold margins.
+
+def _fit_final(x: object, y: np.ndarray, elig: np.ndarray, c: float, out: Path) -> dict[str, object]:
+    """The shipped model on all corpora; Platt calibration and thresholds from 5-fold out-of-fold margins."""
+    from sklearn.model_selection import StratifiedKFold
+
     oof = np.zeros(len(y))
     for a, b in StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(y)), y):
-        oof[b] = fit(x[a], y[a], args.C).decision_function(x[b])
+        oof[b] = fit(x[a], y[a], c).decision_function(x[b])
     ca, cb = platt(oof, y)
-    warn_m = _cut(oof, y, elig, 0.001)
-    note_m = _cut(oof, y, elig, 0.01)
-    final = fit(x, y, args.C)
-    w = final.coef_[0].astype(np.float32)
+    warn_m, note_m = _cut(oof, y, elig, 0.001), _cut(oof, y, elig, 0.01)
+    final = fit(x, y, c)
+    bias = float(final.intercept_[0])
 
     def prob(m: float) -> float:
         return float(1 / (1 + np.exp(-(ca * m + cb))))
 
-    warn_p, note_p = prob(warn_m), prob(note_m)
-    meta = np.array([final.intercept_[0], ca, cb, warn_p, note_p], dtype=np.float64)
-    args.out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out / "text_model.npz", weights=w.astype(np.float16), meta=meta)
-    report = {
+    meta = np.array([bias, ca, cb, prob(warn_m), prob(note_m)], dtype=np.float64)
+    out.mkdir(parents=True, exist_ok=True)
+    weights = final.coef_[0].astype(np.float16)
+    np.savez_compressed(out / "text_model.npz", weights=weights, meta=meta)
+    return {
         "trained": time.strftime("%Y-%m-%d"),
-        "texts": len(texts),
-        "lure": int(y.sum()),
-        "by_source": {
-            s: {"n": int((src_arr == s).sum()), "lure": int(y[src_arr == s].sum())} for s in set(srcs)
-        },
-        "C": args.C,
-        "warn_at": warn_p,
-        "note_at": note_p,
+        "C": c,
+        "bias": bias,
+        "warn_at": prob(warn_m),
+        "note_at": prob(note_m),
+        "warn_margin": warn_m,
         "oof_auc": _auc(oof, y),
-        "loso": loso,
     }
-    if args.eval:
-        report["eval"] = _measure(args.eval, w, float(final.intercept_[0]), warn_m)
-        e = report["eval"]
-        print(f"\nmodel alone on {args.eval.name}: TPR {e['tpr']:.3f}  FPR {e['fpr']:.4f}  (measured only)")
-    (args.out / "text_model_report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
-    size = (args.out / "text_model.npz").stat().st_size
-    print(
-        f"warn_at p={warn_p:.3f}  note_at p={note_p:.3f}  model {size / 1e6:.2f} MB  {time.time() - t0:.0f}s"
-    )
-    return 0
 
 
 def _cut(scores: np.ndarray, y: np.ndarray, elig: np.ndarray, fpr: float) -> float:

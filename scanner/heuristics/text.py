@@ -507,10 +507,10 @@ def _model_reason(s: str) -> list[Reason]:
 
     The model cannot tell a real bank or carrier notice from its imitation (both say 验证码, 账单,
     积分); links, numbers and sender tags can. So it adds to the rules' reasons (5–30: just above
-    ``note_at`` it is a hint, not evidence), and warns
-    alone (45, high) only from ``warn_at`` on, in a text that gives a way to act (a link, a number,
-    a handle, "reply/click/log in") and carries no sender tag (【银行】 first or [银行] last), which
-    is how institutions sign. A tagged text gets at most 20 from it.
+    ``note_at`` it is a hint, not evidence), and warns alone (45, high) only from ``warn_at`` on, in
+    a text that gives a way to act (a link, a number, a handle, "reply/click/log in") and carries no
+    sender tag (【银行】 first or [银行] last), which is how institutions sign. A tagged text gets at
+    most 20 from it.
     """
     from .textmodel import judge, load_model
 
