@@ -243,9 +243,9 @@ def push_phrases(
         if used[i] or not prep[i].isalpha():
             continue
         a = b = i
-        while a > 0 and not used[a - 1] and per[a - 1] > 0 and b - a < 10 and prep[a - 1] not in ",! ":
+        while b - a < 10 and _grows(a - 1, -1, per, used, prep):
             a -= 1
-        while b + 1 < n and not used[b + 1] and per[b + 1] > 0 and b - a < 10 and prep[b + 1] not in ",! ":
+        while b - a < 10 and _grows(b + 1, 1, per, used, prep):
             b += 1
         for j in range(a, b + 1):
             used[j] = True
@@ -259,6 +259,17 @@ def push_phrases(
         if phrase:
             out.append((lo, phrase[:16]))
     return [p for _lo, p in sorted(out)]
+
+
+def _grows(j: int, step: int, per: list[float], used: list[bool], prep: str) -> bool:
+    """May a phrase grow to character ``j``? Pushing characters yes; one that pulls down a little
+    too when the next one pushes again (填写手机号: 机 alone may score low), so a phrase is not cut
+    in the middle of a word; never across punctuation or spaces."""
+    n = len(prep)
+    if not 0 <= j < n or used[j] or prep[j] in ",! ":
+        return False
+    nxt = j + step
+    return per[j] > 0 or (0 <= nxt < n and not used[nxt] and per[nxt] > 0 and prep[nxt] not in ",! ")
 
 
 def judge(norm: str) -> tuple[float, list[str]] | None:
