@@ -172,25 +172,40 @@ see docs/heuristics.md)."""
 
 
 def bench_messages(csv_path: Path) -> dict[str, Any]:
-    """TPR/FPR on a ``text,label,source`` CSV (``lure``/``benign``), overall and per source."""
+    """TPR/FPR on a ``text,label,source`` CSV (``lure``/``benign``), overall and per source.
+
+    Also the throughput (messages per second of wall time and of CPU time, text and link reasons
+    with the text model on) and the model's leave-one-source-out table from its training report.
+    """
+    from .heuristics.textmodel import load_model, training_report
+
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
     tot: Counter[str] = Counter()
     hit: Counter[str] = Counter()
+    model_on = load_model() is not None
+    t0, c0 = time.perf_counter(), time.process_time()
     for r in rows:
         w = decide(message_reasons(r["text"]))[0].warns
         tot[r["label"]] += 1
         hit[r["label"]] += w
         tot["src:" + r["source"]] += 1
         hit["src:" + r["source"]] += w
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    report = training_report()
     return {
         "rows": len(rows),
         "tpr": _rate(hit["lure"], tot["lure"]),
         "fpr": _rate(hit["benign"], tot["benign"]),
+        "model": model_on,
+        "messages_per_second": len(rows) / wall if wall else 0.0,
+        "messages_per_cpu_second": len(rows) / cpu if cpu else 0.0,
         "by_source": {
             k[4:]: {"n": v, "warned": hit[k], "rate": _rate(hit[k], v)}
             for k, v in sorted(tot.items())
             if k.startswith("src:")
         },
+        "loso": report.get("loso", []),
+        "model_trained": report.get("trained"),
     }
 
 
@@ -263,14 +278,43 @@ def format_report(res: dict[str, Any]) -> str:
         lines.append(format_rendered(res["pages_rendered"]))
     if "messages" in res:
         m = res["messages"]
-        lines.append(f"Messages: {m['rows']}  TPR {m['tpr']:.3f}  FPR {m['fpr']:.4f}")
+        lines.append(
+            f"Messages: {m['rows']}  TPR {m['tpr']:.3f}  FPR {m['fpr']:.4f}  (text model "
+            f"{'on' if m.get('model') else 'off'}; {m.get('messages_per_second', 0):.0f} messages/s, "
+            f"{m.get('messages_per_cpu_second', 0):.0f} per CPU-second)"
+        )
         for name, v in m["by_source"].items():
             lines.append(f"    {name:48s} n={v['n']:4d}  warned={v['warned']:4d}  rate={v['rate']:.3f}")
+        lines.extend(loso_lines(m.get("loso", []), m.get("model_trained")))
     if "links" in res:
         from .bench.linkbench import format_links
 
         lines.append(format_links(res["links"]))
     return "\n".join(lines)
+
+
+def loso_lines(loso: list[dict[str, Any]], trained: str | None) -> list[str]:
+    """The text model's leave-one-source-out table (train on the other corpora, score this one)."""
+    if not loso:
+        return []
+
+    def f(v: Any, d: int = 3) -> str:
+        return "-" if v is None else f"{v:.{d}f}"
+
+    out = [
+        f"  Text model, leave-one-source-out (trained {trained}; warned = caution or danger;"
+        " ham = personal/notice SMS, ad = adverts):",
+        f"    {'held-out corpus':20s} {'n':>5s} {'lure':>5s}  {'AUC':>5s}  model TPR/FPRham/FPRad"
+        "   rules TPR/FPRham/FPRad   both TPR/FPRham/FPRad",
+    ]
+    for r in loso:
+        line = f"    {r['source']:20s} {r['n']:5d} {r['lure']:5d}  {f(r.get('auc')):>5s}"
+        for k in ("model", "rules", "both"):
+            line += (
+                f"   {f(r.get(k + '_tpr')):>5s}/{f(r.get(k + '_fpr_ham'), 4)}/{f(r.get(k + '_fpr_ad'), 4)}"
+            )
+        out.append(line)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,12 +47,12 @@ def _pure() -> SimpleNamespace:
     """The pure stages, imported on first use (``import scanner`` stays light) and then bound once:
     an import statement in a function costs microseconds on every call, and a batch check makes
     several per link."""
-    from .heuristics.text import text_reasons
+    from .heuristics.text import asked_pii, text_reasons
     from .heuristics.url import url_reasons
     from .payloads import classify, payload_reasons
 
     return SimpleNamespace(classify=classify, payload_reasons=payload_reasons, text_reasons=text_reasons,
-                           url_reasons=url_reasons)
+                           url_reasons=url_reasons, asked_pii=asked_pii)
 
 R.define(
     "input.invalid_link",
@@ -399,7 +399,10 @@ def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, 
         # A mini-program entry is judged as what carries it (a text, a link) besides its own reason.
         kind = PayloadKind(p.fields["carrier"]) if p.kind is PayloadKind.MINI_PROGRAM else p.kind
         if kind in _TEXT_KINDS:
-            own.extend(pure.text_reasons(p.text))
+            said = pure.text_reasons(p.text)
+            own.extend(said)
+            # Personal data the message itself asks for ("填写手机号和验证码") is named like a page's.
+            page_pii.extend(k for k in pure.asked_pii(p.text, said) if k not in page_pii)
         if p.kind is PayloadKind.DATA_URI and p.fields.get("html"):
             # An inline page (data:text/html) is never rendered: read it like a landing page.
             from .heuristics.page import analyze_html

@@ -37,7 +37,7 @@ _LABELS = {
     "links": ("Links", "链接"),
     "payloads": ("Content", "内容"),
     "advice": ("What to do", "建议"),
-    "pii": ("This page asks for", "该页面索取"),
+    "pii": ("It asks for", "它索取"),
     "evidence": ("evidence", "证据"),
     "chain": ("chain", "跳转"),
     "stop": ("stopped", "结束原因"),

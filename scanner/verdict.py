@@ -249,6 +249,22 @@ _ADVICE_BY_CODE: tuple[tuple[str, Message], ...] = (
         ),
     ),
     (
+        "text.lure_asks_pii",
+        _A(
+            "No gift, red packet or commission is worth your SMS code or ID card: whoever asks will use them "
+            "to open accounts, shops or loans in your name.",
+            "任何礼品、红包或佣金都不值得交出验证码或身份证：对方会用它们以你的名义开户、开店或贷款。",
+        ),
+    ),
+    (
+        "text.acquaintance_transfer",
+        _A(
+            "Before sending money to a 'friend', 'relative' or 'boss' on a new number, call them on the "
+            "number you already know.",
+            "给“熟人”“亲戚”“领导”的新号码转账前，先用你原来存的号码打电话核实。",
+        ),
+    ),
+    (
         "text.contact_handle",
         _A(
             "Be wary of offers that move the conversation to WeChat, QQ or Telegram handles.",
@@ -295,8 +311,8 @@ _ADVICE_BY_CODE: tuple[tuple[str, Message], ...] = (
 )
 
 _PII_ADVICE = _A(
-    "Do not enter {fields} on this page.",
-    "不要在此页面填写{fields_zh}。",
+    "Do not enter or send {fields}.",
+    "不要填写或发送{fields_zh}。",
 )
 _GENERAL = _A(
     "If you already entered data: call your bank to freeze cards, change passwords, and report to the "

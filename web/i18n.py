@@ -44,7 +44,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_reasons": ("No warning signs were found. That does not prove a link is safe.",
                    "没有发现警示迹象。但这并不证明链接一定安全。"),
     "evidence": ("Evidence", "依据"),
-    "pii_heading": ("Personal data this page asks for", "该页面索取的个人信息"),
+    "pii_heading": ("Personal data it asks for", "它索取的个人信息"),
     "advice": ("What to do", "建议"),
     "links_heading": ("Links checked", "已检查的链接"),
     "final_url": ("Where it really goes", "实际去往"),

@@ -142,7 +142,7 @@ def bench_detect_adapter(
     render: bool = False,
 ) -> BenchResult:
     """Detection rates (TPR/FPR) and URL throughput on a labelled folder (``--eval DIR``)."""
-    from ..evaldetect import bench_detect
+    from ..evaldetect import bench_detect, loso_lines
 
     started = time.perf_counter()
     if eval_dir is not None and not eval_dir.is_dir():
@@ -160,12 +160,15 @@ def bench_detect_adapter(
             skipped=f"{folder} has no urls/urls_dev.csv, pages/manifest.json or messages.csv",
         )
     figures: dict[str, Stat] = {}
-    units = {"urls_per_second": "URLs/s", "ms_median": "ms/page"}
+    units = {"urls_per_second": "URLs/s", "ms_median": "ms/page", "messages_per_second": "messages/s"}
     for section in ("urls", "pages", "pages_own", "pages_later", "pages_rendered", "messages"):
         for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median",
-                    "median_seconds", "max_seconds", "median_page_seconds", "max_page_seconds"):
+                    "median_seconds", "max_seconds", "median_page_seconds", "max_page_seconds",
+                    "messages_per_second"):
             vals = [r.get(section, {}).get(key) for r in runs]
-            nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
+            nums = [
+                float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool) and v == v
+            ]
             if len(nums) == len(runs):
                 unit = units.get(key, "s" if "seconds" in key else "fraction")
                 better = "lower" if key in ("fpr", "ms_median") or "seconds" in key else "higher"
@@ -191,9 +194,13 @@ def bench_detect_adapter(
             "pages_by_field": {
                 s: runs[0][s]["by_field"] for s in ("pages", "pages_own", "pages_later") if s in runs[0]
             },
+            "messages_per_cpu_second": runs[0].get("messages", {}).get("messages_per_cpu_second"),
         },
         notes=["detection rates have no speed reference: ratio is null"]
         + [f"links: {s} (--links-fixtures DIR)" for s in links["skipped"]],
     )
+    msgs = runs[0].get("messages", {})
+    # The text model's leave-one-source-out table (from its training report), one line per corpus.
+    res.notes.extend(line.strip() for line in loso_lines(msgs.get("loso", []), msgs.get("model_trained")))
     res.seconds = time.perf_counter() - started
     return res

@@ -24,6 +24,18 @@ H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 
 MAX_TEXT = 60_000
 """Characters of text looked at (page text is cut to this)."""
+MIN_MEANINGFUL = 8
+"""CJK characters plus two per Latin word a text needs before any lure reason is given."""
+
+
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
+
+
+def _meaningful(s: str) -> int:
+    """CJK characters plus two per Latin word (of two letters or more) in the first 64 characters."""
+    head = s[:64]
+    return sum(1 for c in head if "\u4e00" <= c <= "\u9fff") + 2 * len(_LATIN_WORD.findall(head))
+
 
 _CATEGORIES: dict[str, tuple[Severity, str, str, str]] = {
     # code suffix: severity, en, zh, UI category
@@ -84,6 +96,24 @@ _CATEGORIES: dict[str, tuple[Severity, str, str, str]] = {
         "contact",
     ),
     "urgency": (L, "Time pressure ({evidence}).", "制造紧迫感（{evidence}）。", "urgency"),
+    "acquaintance_transfer": (
+        H,
+        "Someone claiming to be a friend, relative or boss asks for a transfer ({evidence}).",
+        "冒充熟人、亲友或领导要求转账（{evidence}）。",
+        "impersonation",
+    ),
+    "gambling": (
+        H,
+        "Gambling site or sign-up bonus ({evidence}).",
+        "赌博网站或“注册送/首充”类诱导（{evidence}）。",
+        "gambling",
+    ),
+    "investment_group": (
+        H,
+        "Stock-tip or investment group promising returns ({evidence}).",
+        "荐股、投资理财群类诱导（{evidence}）。",
+        "investment",
+    ),
     "asks_for_pii": (
         H,
         "Asks for personal data or codes ({evidence}).",
@@ -109,6 +139,22 @@ define(
     "Asks you to call or text a premium-rate or short-code number ({evidence}).",
     "要求拨打或发送短信到收费号码（{evidence}）。",
     category="prize",
+)
+define(
+    "text.lure_asks_pii",
+    H,
+    75,
+    "An offer paid for with your personal data: it asks for {fields_en} ({evidence}).",
+    "以好处换取你的个人信息：要求提供{fields_zh}（{evidence}）。",
+    category="asks_pii",
+)
+define(
+    "text.model_lure",
+    M,
+    25,
+    "Reads like the fraud messages the text model learned from ({evidence}).",
+    "与已知诈骗短信的写法相似（{evidence}）。",
+    category="model",
 )
 define(
     "text.advice_context",
@@ -160,20 +206,45 @@ def normalize(text: str) -> str:
 class _Category:
     name: str
     minimum: int
-    rx: re.Pattern[str]
+    needs_you: bool
+    """Counts only when the text addresses the reader or a speaker introduces themselves."""
+    spread: bool
+    """May count below its minimum when other themes are strong (see :func:`text_reasons`)."""
+    terms: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
+    """Per term, longest first: its literal parts (all must occur, a cheap test) and its pattern."""
     weights: tuple[int, ...]
     phrases: tuple[str, ...]
+    by_key: dict[str, tuple[int, ...]]
+    """Terms by the first two characters of their first part (a cheap index: most texts hold few)."""
+
+
+_ASCII_ALNUM = re.compile(r"[a-z0-9]")
 
 
 def _term_pattern(term: str, zh: bool) -> str:
+    """A vocabulary term as a pattern that only matches whole tokens of the text.
+
+    See :func:`token_bounds`.
+    """
     gap = r"[^。！？!?\n]{0,10}?" if zh else r"[^.!?\n]{0,30}?"
     parts = [re.escape(p.strip()) for p in term.split("…")]
     pat = gap.join(parts)
-    if not zh:
-        if term[:1].isalnum():
-            pat = r"(?<![a-z0-9])" + pat
-        if term[-1:].isalnum():
-            pat += r"(?![a-z0-9])"
+    return token_bounds(term, pat)
+
+
+def token_bounds(term: str, pat: str) -> str:
+    """``pat`` kept from starting inside a longer Latin word or number, or ending inside one.
+
+    A term that starts with a digit must not follow a digit, one that starts with a Latin letter
+    must not follow a letter (and the same at the end): ``0元`` ∉ ``300元``, ``app`` ∉ ``happy``,
+    while ``qq`` still matches in ``qq123456``.
+    """
+    first, last = term[:1], term[-1:]
+    if _ASCII_ALNUM.match(first):
+        pat = (r"(?<![0-9])" if first.isdigit() else r"(?<![a-z])") + pat
+    if _ASCII_ALNUM.match(last):
+        # won ∉ won't: an apostrophe and a letter continue a word too.
+        pat += r"(?![0-9])" if last.isdigit() else r"(?![a-z]|'[a-z])"
     return pat
 
 
@@ -193,15 +264,23 @@ def vocabulary() -> tuple[_Category, ...]:
         if not terms:
             continue
         # Longer phrases first, so 免费领取 is found as itself and not as 免费领.
-        order = sorted(range(len(terms)), key=lambda i: -len(terms[i][0]))
-        alts = [f"(?P<t{i}>{_term_pattern(terms[i][0], terms[i][2])})" for i in order]
+        terms.sort(key=lambda t: -len(t[0]))
+        by_key: dict[str, list[int]] = {}
+        for i, (t, _w, _z) in enumerate(terms):
+            by_key.setdefault(t.split("…")[0].strip()[:2], []).append(i)
         out.append(
             _Category(
                 name=name,
                 minimum=int(body.get("min", 3)),
-                rx=re.compile("|".join(alts)),
+                needs_you=bool(body.get("needs_you", False)),
+                spread=bool(body.get("spread", True)),
+                terms=tuple(
+                    (tuple(p.strip() for p in t.split("…")), re.compile(_term_pattern(t, z)))
+                    for t, _w, z in terms
+                ),
                 weights=tuple(w for _t, w, _z in terms),
                 phrases=tuple(t for t, _w, _z in terms),
+                by_key={k: tuple(v) for k, v in by_key.items()},
             )
         )
     return tuple(out)
@@ -217,12 +296,13 @@ _NEG_EN = re.compile(r"\b(never|don't|do not|dont|won't|will not|not|beware|avoi
 _ADVICE = re.compile(
     r"(反诈|防骗|防诈|谨防.{0,6}诈骗|就是诈骗|都是诈骗|都是骗局|"
     r"是骗局|诈骗手法|诈骗套路|警方提醒|提醒您|温馨提示.{0,10}诈骗"
-    r"|96110|识破|上当受骗|骗子|如何防范|防范.{0,4}诈骗|不会.{0,12}(索取|要求)"
+    r"|96110|识破|上当受骗|骗子|不法分子|骗取|如何防范|防范.{0,4}诈骗|不会.{0,12}(索取|要求)"
     r"|scam alert|is a scam|are scams|beware of|never ask|never share|don't share|do not share|how to spot"
     r"|fraud prevention|report (it|fraud|scams)|warning signs)"
 )
 
 
+_YOU = re.compile(r"你|您|(?<![a-z])(?:you|your|u|ur)(?![a-z])")
 _SELF_INTRO = re.compile(
     r"(我是|这里是|我们是)[^。！？!?\n]{0,20}(工作人员|客服|民警|警官|专员|代表|中心|经理)"
 )
@@ -267,17 +347,35 @@ _LINKISH = re.compile(
 )
 
 
-def _category_hits(s: str, cat: _Category) -> list[tuple[str, int]]:
+def _keys(s: str) -> frozenset[str]:
+    """Every one- and two-character substring of ``s`` (the keys of :attr:`_Category.by_key`)."""
+    return frozenset(s) | frozenset(s[i : i + 2] for i in range(len(s) - 1))
+
+
+def _category_hits(s: str, cat: _Category, keys: frozenset[str] | None = None) -> list[tuple[str, int]]:
+    # Candidate matches of every term whose parts all occur, then a left-to-right sweep that keeps
+    # non-overlapping ones, longer terms first at one position (as one big alternation would).
+    if keys is None:
+        keys = _keys(s)
+    cands: list[tuple[int, int, int]] = []
+    for k in keys & cat.by_key.keys():
+        for i in cat.by_key[k]:
+            parts, rx = cat.terms[i]
+            if all(p in s for p in parts):
+                cands.extend((m.start(), i, m.end()) for m in rx.finditer(s))
+    if not cands:
+        return []
+    cands.sort()
     found: dict[int, str] = {}
-    for m in cat.rx.finditer(s):
-        idx = m.lastindex
-        if idx is None:
+    end = 0
+    for start, i, stop in cands:
+        if start < end:
             continue
-        i = int(m.lastgroup[1:]) if m.lastgroup else idx - 1
-        if i in found or _negated(s, m.start()):
+        end = stop
+        if i in found or _negated(s, start):
             continue
         # A gapped phrase is shown as written in the vocabulary (积分…清零), not as the whole span.
-        found[i] = cat.phrases[i] if "…" in cat.phrases[i] else m.group(0)
+        found[i] = cat.phrases[i] if "…" in cat.phrases[i] else s[start:stop]
     return [(text, cat.weights[i]) for i, text in found.items()]
 
 
@@ -297,16 +395,26 @@ def _weight(name: str, points: int, advice: bool) -> int:
     return w // 3 if advice else w
 
 
-def text_reasons(text: str) -> list[Reason]:
-    """Lure reasons in ``text`` (Chinese and English), each with the phrases that triggered it."""
+def text_reasons(text: str, *, message: bool = True) -> list[Reason]:
+    """Lure reasons in ``text`` (Chinese and English), each with the phrases that triggered it.
+
+    ``message=False`` for a page's text: the learned model (trained on SMS) and "an offer paid for
+    with your data" (a page's form asks by design; the page rules judge it) are left out.
+    """
     if not text or not text.strip():
         return []
     s = normalize(text)
+    if _meaningful(s) < MIN_MEANINGFUL:
+        return []  # a few characters ("刷单", "you won") are a topic, not a message that lures
     # Advice register, unless someone introduces themselves as staff (scammers claim to be 反诈中心).
     advice = bool(_ADVICE.search(s)) and not _SELF_INTRO.search(s)
     found: list[tuple[_Category, list[tuple[str, int]], int]] = []
+    addressed = bool(_YOU.search(s) or _SELF_INTRO.search(s))
+    keys = _keys(s)
     for cat in vocabulary():
-        hits = _category_hits(s, cat)
+        if cat.needs_you and not addressed:
+            continue
+        hits = _category_hits(s, cat, keys)
         if hits:
             found.append((cat, hits, sum(w for _t, w in hits)))
     # Scripts spread their cues over several themes ("I am X's customer service" + "download the
@@ -314,7 +422,7 @@ def text_reasons(text: str) -> list[Reason]:
     total = sum(min(p, 8) for c, _h, p in found if c.name not in _WEAK)
     out: list[Reason] = []
     for cat, hits, points in found:
-        if points < cat.minimum and not (points >= 2 and total >= 6 and cat.name not in _WEAK):
+        if points < cat.minimum and not (points >= 2 and total >= 6 and cat.spread and cat.name not in _WEAK):
             continue
         evidence = "、".join(t.strip()[:20] for t, _w in sorted(hits, key=lambda h: -h[1])[:4])
         out.append(
@@ -338,9 +446,96 @@ def text_reasons(text: str) -> list[Reason]:
         w = 45 if num.startswith(("09", "087")) else 30
         out.append(make("text.premium_number", num, weight=w, source="text"))
     out.extend(_brand_link(text, s))
+    if message and not advice:
+        out.extend(_lure_asks_pii(s, out))
+        out.extend(_model_reason(s))
     if advice and out:
         out.append(make("text.advice_context", source="text"))
     return out
+
+
+def _lure_asks_pii(s: str, found: list[Reason]) -> list[Reason]:
+    """An offer (or another lure reason) next to a request for sensitive data: the seed scenario."""
+    from .textpii import SENSITIVE, asked_fields, hooks
+
+    asked = asked_fields(s)
+    if not any(f in SENSITIVE for f, _w in asked):
+        return []
+    lure = any(r.code.startswith("text.") and r.code not in _NOT_LURE and r.weight >= 25 for r in found)
+    if not (lure or hooks(s)):
+        return []
+    from .textpii import en_name, zh_name
+
+    return [
+        make(
+            "text.lure_asks_pii",
+            "、".join(w for _f, w in asked),
+            source="text",
+            fields_en=", ".join(en_name(f) for f, _w in asked),
+            fields_zh="、".join(zh_name(f) for f, _w in asked),
+        )
+    ]
+
+
+_NOT_LURE = frozenset({"text.asks_for_pii", "text.urgency", "text.flash_sale", "text.contact_handle"})
+
+
+def asked_pii(text: str, reasons: list[Reason] | None = None) -> list[str]:
+    """The report's ``pii`` keys a message asks for, when its text also reads as a lure.
+
+    ``reasons`` are the text's own reasons when already computed (else they are computed here).
+    """
+    from .textpii import asked_fields
+
+    if not text or not text.strip():
+        return []
+    if reasons is None:
+        reasons = text_reasons(text)
+    if not any(r.code.startswith("text.") and r.severity is not INFO for r in reasons):
+        return []
+    return [f for f, _w in asked_fields(normalize(text))]
+
+
+_ACTION = re.compile(
+    r"https?://|www\.|[a-z0-9-]+\.(?:com|cn|cc|top|xyz|vip|net|me|co)\b|(?<![0-9])[0-9]{7,}(?![0-9])"
+    r"|回复|点击|登录|登陆|加微|加v|加q|微信|qq|联系|拨打|扫码|下载|注册|call|text|reply|click|visit"
+)
+
+
+def _model_reason(s: str) -> list[Reason]:
+    """``text.model_lure`` when the learned model finds the text lure-like (see :mod:`.textmodel`).
+
+    The model cannot tell a real bank or carrier notice from its imitation (both say 验证码, 账单,
+    积分); links, numbers and sender tags can. So it adds to the rules' reasons (5–30: just above
+    ``note_at`` it is a hint, not evidence), and warns alone (45, high) only from ``warn_at`` on, in
+    a text that gives a way to act (a link, a number, a handle, "reply/click/log in") and carries no
+    sender tag (【银行】 first or [银行] last), which is how institutions sign. A tagged text gets at
+    most 20 from it.
+    """
+    from .textmodel import judge, load_model
+
+    got = judge(s)
+    model = load_model()
+    if got is None or model is None or got[0] < model.note_at:
+        return []
+    p, phrases = got
+    span = max(1e-6, model.warn_at - model.note_at)
+    weight, sev = 5 + round(25 * min(1.0, (p - model.note_at) / span)), M
+    tagged = _tagged(s)
+    if tagged:
+        weight = min(weight, 20)
+    elif p >= model.warn_at and _ACTION.search(s):
+        weight, sev = 45, H
+    return [make("text.model_lure", "、".join(phrases), weight=weight, severity=sev, source="text")]
+
+
+_TRAILING_TAG = re.compile(r"[【\[][^】\]]{2,12}[】\]]\s*$")
+
+
+def _tagged(s: str) -> bool:
+    """A sender tag in brackets at the start or the end (【工商银行】…, …[招商银行])."""
+    m = _SENDER_TAG.match(s)
+    return bool((m and m.group(1)) or _TRAILING_TAG.search(s))
 
 
 def _brand_link(raw: str, s: str) -> list[Reason]:
@@ -361,8 +556,23 @@ def _brand_link(raw: str, s: str) -> list[Reason]:
         host = lm.group(1)
         if host.rsplit(".", 1)[-1] in ("html", "htm", "php", "jpg", "png"):
             continue
-        if not brand.owns(host):
-            return [make("text.brand_link_mismatch", host[:60], source="text", brand=brand.label)]
+        if brand.owns(host):
+            continue
+        # A host that spells the brand (icbc-jf.cc) imitates it; any other foreign host (a
+        # shortener, a brand's second domain we do not list) only adds to other reasons.
+        imitates = any(len(t) >= 3 and t in host for t in brand.host)
+        weight = None if imitates else 20
+        sev = None if imitates else L
+        return [
+            make(
+                "text.brand_link_mismatch",
+                host[:60],
+                source="text",
+                brand=brand.label,
+                weight=weight,
+                severity=sev,
+            )
+        ]
     return []
 
 
@@ -379,4 +589,4 @@ def categories(reasons: list[Reason]) -> list[str]:
     return out
 
 
-__all__ = ["MAX_TEXT", "categories", "lure_points", "normalize", "text_reasons", "vocabulary"]
+__all__ = ["MAX_TEXT", "asked_pii", "categories", "lure_points", "normalize", "text_reasons", "vocabulary"]

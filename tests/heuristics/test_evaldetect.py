@@ -65,7 +65,12 @@ def test_bench_detect_figures(tmp_path: Path) -> None:
     # The project's own page families are measured beside the given folder (source checkout).
     assert res["pages_own"]["pages"] >= 15 and res["pages_own"]["pii_recall"] >= 0.75
     assert res["messages"]["tpr"] == 1.0 and res["messages"]["fpr"] == 0.0
-    assert "TPR" in format_report(res)
+    assert res["messages"]["model"] is True and res["messages"]["messages_per_second"] > 0
+    # The leave-one-source-out table comes from the shipped model's training report.
+    sources = {r["source"] for r in res["messages"]["loso"]}
+    assert {"zh_sms2014", "en_exais_ham"} <= sources
+    text = format_report(res)
+    assert "TPR" in text and "leave-one-source-out" in text and "zh_sms2014" in text
 
 
 def test_adapter_shape() -> None:
@@ -77,3 +82,14 @@ def test_adapter_shape() -> None:
 def test_message_reasons_include_link_heuristics() -> None:
     codes = {r.code for r in message_reasons("【中国移动】积分即将清零，请登录 10086-jfdh.top 兑换现金")}
     assert "url.brand_in_domain" in codes and "text.points_expiry" in codes
+
+
+def test_bench_detect_adapter_messages_section(tmp_path: Path) -> None:
+    from scanner.bench.adapters import bench_detect_adapter
+    from scanner.settings import Settings
+
+    res = bench_detect_adapter(Settings(), eval_dir=_folder(tmp_path) / "eval")
+    assert {"messages_tpr", "messages_fpr", "messages_messages_per_second"} <= set(res.figures)
+    assert res.figures["messages_messages_per_second"].unit == "messages/s"
+    assert any("leave-one-source-out" in n for n in res.notes)
+    assert any(n.startswith("zh_sms2014") for n in res.notes)

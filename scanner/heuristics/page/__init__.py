@@ -145,7 +145,7 @@ def analyze_view(view: PageView, url: str, *, popular: bool | None = None) -> Pa
     kinds = _strongest(fields)
     pii = tuple(k for k in PII_KINDS if k in kinds)
     brand = _page_brand(view)
-    tr = text_reasons(page_text)
+    tr = text_reasons(page_text, message=False)
     # Why the user would comply. On a page, "asks for PII" is what the form itself does: not a lure.
     not_lures = (
         "text.urgency",
