@@ -126,6 +126,7 @@ class PayloadKind(StrEnum):
     JAVASCRIPT = "javascript"
     BLOCKED_SCHEME = "blocked_scheme"
     BINARY = "binary"
+    OCR_TEXT = "ocr_text"  # the text read from a picture (a chat screenshot), not from a code
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,620 @@
+"""Text in pictures: the lines of a chat screenshot or a poster, read with RapidOCR (PP-OCRv4, ONNX).
+
+A screenshot of a lure is what people have: a chat bubble saying "兼职日结，扫码注册领佣金" with a
+QR code, or a forwarded message with a typed link. :func:`read_lines` finds the text lines and
+reads them; :func:`paragraphs` puts wrapped lines back together (a link broken over two bubble
+lines becomes one link again); :func:`mask_personal` hides phone and ID numbers from people.
+
+Speed, on two busy cores: the text detector runs on a copy whose long side is at most
+:data:`DET_MAX_SIDE` (text in a phone screenshot is two to three times larger than the detector
+needs), and each found line is cut from the full-resolution picture for the recogniser, which
+scales it to 48 pixels high anyway. The direction classifier is skipped (chat text is upright), an
+image without ink is answered without running a model, and the recogniser stops at the deadline.
+
+The PP-OCR recogniser seldom emits spaces between Latin words ("Pay the fee at t.cn/x within 24h"
+comes back "feeatt.cn/xwithin24h"): the decoder here keeps the position of every character and
+puts a space wherever the picture has a wide enough column without ink between two characters.
+
+RapidOCR and onnxruntime are imported on first use: ``import scanner`` stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from . import reasons as R
+from .models import Message, Payload, PayloadKind, Severity
+from .settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Gray = npt.NDArray[np.uint8]
+
+DET_MAX_SIDE = 1280
+"""Longest side of the copy the text detector sees in a photo (a poster's small print needs it)."""
+DET_SCREEN_SIDE = 960
+"""The same for a screenshot, whose text is large and sharp (1080×2400 is detected at 432×960)."""
+DET_PROBE_SIDE = 640
+"""A photo is first looked at this small: no text line there means no text (a landscape, a face)."""
+MAX_LINES = 160
+"""Text lines recognised in one picture at most (a poster of small print is cut here)."""
+REC_BATCH = 8
+"""Lines recognised per model call (sorted by width, so a batch pads little)."""
+MIN_SCORE = 0.5
+"""Lines the recogniser is less sure of are dropped (noise, textures, QR modules)."""
+MIN_LINE_PX = 8
+"""Lines lower than this (in the full picture) are not read: no phone renders text that small."""
+ENGINE_NAME = "RapidOCR 1.4.4 (PP-OCRv4 det+rec, ONNX)"
+
+_LOCK = threading.Lock()
+log = logging.getLogger("lurelens")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One recognised line of text, with its box in the full picture's pixels."""
+
+    text: str
+    score: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def height(self) -> float:
+        """Height of the line's box."""
+        return self.y1 - self.y0
+
+
+# --- the engine ----------------------------------------------------------------------------------
+
+
+class OcrUnavailable(RuntimeError):
+    """RapidOCR or onnxruntime is not installed (``pip install --no-deps rapidocr-onnxruntime``)."""
+
+
+@cache
+def _engine() -> Any:
+    """RapidOCR's detector and recogniser, loaded once (about 0.5 s) and shared by all threads."""
+    try:
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError as exc:  # pragma: no cover - the OCR packages are regular dependencies
+        raise OcrUnavailable(f"text recognition is not installed: {exc}") from None
+    eng = RapidOCR(print_verbose=False)
+    # The detector must see the copy we prepared, at that size: "max" with a large limit never
+    # rescales (the copy's sides are only rounded to multiples of 32).
+    eng.text_det.limit_type = "max"
+    eng.text_det.limit_side_len = 100_000
+    logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+    return eng
+
+
+def available() -> bool:
+    """True when the OCR engine can be loaded (its packages are installed)."""
+    try:
+        _engine()
+    except OcrUnavailable:
+        return False
+    return True
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def has_ink(gray: Gray) -> bool:
+    """False for a picture with nothing on it (one colour, or a faint gradient): skip the models."""
+    import numpy as np
+
+    small = gray[:: max(1, gray.shape[0] // 256), :: max(1, gray.shape[1] // 256)]
+    if small.size == 0:
+        return False
+    # Text has strong steps between neighbouring pixels; a blank or a smooth gradient has none.
+    steps = np.abs(np.diff(small.astype(np.int16), axis=1))
+    return bool((steps > 40).mean() > 0.0005)
+
+
+def read_lines(
+    gray: Gray,
+    *,
+    deadline: float,
+    clock: Callable[[], float],
+    exclude: Sequence[tuple[float, float, float, float]] = (),
+    screen: bool = False,
+) -> list[Line]:
+    """The text lines of ``gray`` in reading order, skipping any line inside an ``exclude`` box.
+
+    ``exclude`` holds (x0, y0, x1, y1) boxes in the picture's pixels (the QR codes' areas: a code's
+    modules read as random letters). Lines not reached by ``deadline`` are left out.
+    """
+    if gray.size == 0 or not has_ink(gray):
+        return []
+    if screen:
+        boxes = _detect(gray, DET_SCREEN_SIDE)
+    else:
+        boxes = _detect(gray, DET_PROBE_SIDE)
+        if boxes and max(gray.shape[:2]) > DET_PROBE_SIDE:
+            boxes = _detect(gray, DET_MAX_SIDE)
+    boxes = [b for b in boxes if not _inside_any(b, exclude)]
+    boxes = [b for b in boxes if _box_height(b) >= MIN_LINE_PX][:MAX_LINES]
+    if not boxes:
+        return []
+    return _recognise(gray, boxes, deadline=deadline, clock=clock)
+
+
+def _detect(gray: Gray, side: int) -> list[Any]:
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    small = (
+        cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        if scale < 1
+        else gray
+    )
+    bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
+    eng = _engine()
+    boxes, _ = eng.text_det(bgr)
+    if boxes is None or len(boxes) == 0:
+        return []
+    out = [np.asarray(b, dtype=np.float32) / scale for b in boxes]
+    out.sort(key=lambda b: (float(b[:, 1].min()), float(b[:, 0].min())))
+    return _reading_order(out)
+
+
+def _reading_order(boxes: list[Any]) -> list[Any]:
+    """Top to bottom; boxes on the same row (their vertical spans overlap by half) left to right."""
+    rows: list[list[Any]] = []
+    for b in boxes:
+        top, bottom = float(b[:, 1].min()), float(b[:, 1].max())
+        if rows:
+            last = rows[-1][0]
+            lt, lb = float(last[:, 1].min()), float(last[:, 1].max())
+            overlap = min(bottom, lb) - max(top, lt)
+            if overlap > 0.5 * min(bottom - top, lb - lt):
+                rows[-1].append(b)
+                continue
+        rows.append([b])
+    return [b for row in rows for b in sorted(row, key=lambda b: float(b[:, 0].min()))]
+
+
+def _box_height(b: Any) -> float:
+    return float(b[:, 1].max() - b[:, 1].min())
+
+
+def _inside_any(b: Any, exclude: Sequence[tuple[float, float, float, float]]) -> bool:
+    cx, cy = float(b[:, 0].mean()), float(b[:, 1].mean())
+    return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in exclude)
+
+
+def _crop(gray: Gray, box: Any) -> Gray:
+    """The line cut from the full picture, straightened when its box is tilted."""
+    import cv2
+    import numpy as np
+
+    w = int(max(np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[2] - box[3])))
+    h = int(max(np.linalg.norm(box[0] - box[3]), np.linalg.norm(box[1] - box[2])))
+    w, h = max(w, 1), max(h, 1)
+    if abs(float(box[0][1] - box[1][1])) < 2 and abs(float(box[0][0] - box[3][0])) < 2:
+        x0, y0 = max(0, int(box[0][0])), max(0, int(box[0][1]))
+        crop = gray[y0 : y0 + h, x0 : x0 + w]
+        if crop.size:
+            return np.ascontiguousarray(crop)
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(box.astype(np.float32), dst)
+    out: Gray = cv2.warpPerspective(gray, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    return out
+
+
+def _recognise(gray: Gray, boxes: list[Any], *, deadline: float, clock: Callable[[], float]) -> list[Line]:
+    import numpy as np
+
+    crops = [_crop(gray, b) for b in boxes]
+    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+    order = np.argsort(np.array(ratios))
+    results: dict[int, tuple[str, float]] = {}
+    eng = _engine()
+    chars: list[str] = eng.text_rec.postprocess_op.character
+    for start in range(0, len(order), REC_BATCH):
+        if start and clock() >= deadline:
+            break
+        idx = [int(i) for i in order[start : start + REC_BATCH]]
+        max_ratio = max(320 / 48, max(ratios[i] for i in idx))
+        width = int(48 * max_ratio)
+        batch = np.zeros((len(idx), 3, 48, width), dtype=np.float32)
+        widths = []
+        for k, i in enumerate(idx):
+            norm, rw = _normalise(crops[i], width)
+            batch[k, :, :, :rw] = norm
+            widths.append(rw)
+        with _LOCK:  # one model call at a time: the session already uses every core
+            preds = eng.text_rec.session(batch)[0]
+        for k, i in enumerate(idx):
+            results[i] = _decode(preds[k], chars, crops[i], widths[k], width)
+    lines = []
+    for i, b in enumerate(boxes):
+        if i not in results:
+            continue
+        text, score = results[i]
+        if score < MIN_SCORE or not text.strip():
+            continue
+        xs, ys = b[:, 0], b[:, 1]
+        lines.append(
+            Line(text.strip(), score, float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+        )
+    return lines
+
+
+def _normalise(crop: Gray, width: int) -> tuple[Any, int]:
+    import math
+
+    import cv2
+    import numpy as np
+
+    h, w = crop.shape[:2]
+    rw = min(width, math.ceil(48 * w / max(1, h)))
+    img = cv2.resize(crop, (max(1, rw), 48)).astype(np.float32) / 127.5 - 1.0
+    return np.broadcast_to(img, (3, 48, rw)), rw
+
+
+def _decode(pred: Any, chars: list[str], crop: Gray, used: int, width: int) -> tuple[str, float]:
+    """CTC greedy decoding that keeps each character's column, with spaces from gaps in the ink."""
+    import numpy as np
+
+    idx = pred.argmax(axis=1)
+    prob = pred.max(axis=1)
+    steps = len(idx)
+    keep = np.ones(steps, dtype=bool)
+    keep[1:] = idx[1:] != idx[:-1]
+    keep &= idx != 0
+    cols = np.nonzero(keep)[0]
+    if cols.size == 0:
+        return "", 0.0
+    text = [chars[int(idx[c])] for c in cols]
+    score = float(prob[cols].mean())
+    # Column c of the model's output covers x in [c, c+1) * width / steps of the padded input,
+    # which is the crop scaled by used / crop_width.
+    to_crop = (width / steps) * (crop.shape[1] / max(1, used))
+    gaps = _ink_gaps(crop)
+    out = [text[0]]
+    for k in range(1, len(text)):
+        a, b = text[k - 1], text[k]
+        if a != " " and b != " " and not (_is_cjk(a) and _is_cjk(b)):
+            xa, xb = (cols[k - 1] + 0.5) * to_crop, (cols[k] + 0.5) * to_crop
+            if any(xa < g0 and g1 < xb for g0, g1 in gaps):
+                out.append(" ")
+        out.append(b)
+    return "".join(out), score
+
+
+def _ink_gaps(crop: Gray) -> list[tuple[float, float]]:
+    """Runs of columns without ink at least a third of the text height wide (word spaces)."""
+    import numpy as np
+
+    h = crop.shape[0]
+    if h < 4 or crop.shape[1] < 4:
+        return []
+    band = crop[h // 6 : h - h // 6].astype(np.int16)
+    bg = int(np.median(band))
+    ink = (np.abs(band - bg) > 60).any(axis=0)
+    min_gap = max(2.0, 0.3 * h * 2 / 3)
+    gaps = []
+    start = None
+    for x, on in enumerate(ink.tolist() + [True]):
+        if not on and start is None:
+            start = x
+        elif on and start is not None:
+            if x - start >= min_gap and start > 0:
+                gaps.append((float(start), float(x)))
+            start = None
+    return gaps
+
+
+def _is_cjk(c: str) -> bool:
+    return (
+        "\u2e80" <= c <= "\u9fff"
+        or "\uf900" <= c <= "\ufaff"
+        or "\uff00" <= c <= "\uffef"
+        or ("\u3000" <= c <= "\u303f")
+    )
+
+
+# --- layout --------------------------------------------------------------------------------------
+
+_URL_TAIL = re.compile(r"(?:https?://|www\.|[A-Za-z0-9-]+\.[A-Za-z]{2,})[\x21-\x7e]*$", re.IGNORECASE)
+_URL_CHARS = re.compile(r"^[A-Za-z0-9/?=&%._~#+:-]")
+
+
+def paragraphs(lines: Sequence[Line]) -> list[str]:
+    """Lines put back into the paragraphs they were wrapped from, in reading order.
+
+    Two lines belong to one paragraph when the second starts right below the first at the same
+    left edge and the first was wrapped: the second's first word would not have fitted after it
+    (a browser's and a chat app's rule). A wrapped link is joined without a space, also when it
+    was broken at a hyphen or a dot; Latin words get a space; Chinese text none.
+    """
+    groups: list[list[Line]] = []
+    for ln in lines:
+        if groups:
+            prev = groups[-1][-1]
+            h = max(prev.height, ln.height, 1.0)
+            below = -0.5 * h <= ln.y0 - prev.y1 < 0.9 * h and abs(ln.x0 - prev.x0) < 0.8 * h
+            if below:
+                groups[-1].append(ln)
+                continue
+        groups.append([ln])
+    out: list[str] = []
+    for g in groups:
+        right = max(x.x1 for x in g)
+        text = g[0].text
+        for prev, ln in zip(g, g[1:], strict=False):
+            if _wrapped(prev, ln, right) or _url_goes_on(text, ln.text):
+                text = _join(text, ln.text)
+            else:
+                out.append(text)
+                text = ln.text
+        out.append(text)
+    return out
+
+
+def _wrapped(prev: Line, ln: Line, right: float) -> bool:
+    """True when ``ln``'s first word would not have fitted at the end of ``prev``."""
+    char_w = (ln.x1 - ln.x0) / max(1, len(ln.text))
+    first = ln.text[:1] if _is_cjk(ln.text[:1]) else (re.match(r"\S+", ln.text) or [""])[0]
+    return right - prev.x1 < char_w * (len(first) + 1) + 0.25 * prev.height
+
+
+def _url_goes_on(a: str, b: str) -> bool:
+    """A link at the end of ``a`` broken where browsers may break it (after - . / ? & =)."""
+    return bool(a) and a[-1] in "-./?&=_" and bool(_URL_TAIL.search(a)) and bool(_URL_CHARS.match(b))
+
+
+def _join(a: str, b: str) -> str:
+    if not a or not b:
+        return a + b
+    if _URL_TAIL.search(a) and _URL_CHARS.match(b):
+        return a + b
+    if _is_cjk(a[-1]) or _is_cjk(b[0]):
+        return a + b
+    if a[-1] == "-":
+        return a + b  # a word (or a host name) hyphenated at the break
+    return a + " " + b
+
+
+_TIME_ONLY = re.compile(
+    r"^(?:(?:昨天|今天|前天|星期.|周.|上午|下午|晚上|凌晨|中午|早上|Yesterday|Today|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+    r"\w*\s*)?(?:\d{2,4}[-/年]\d{1,2}[-/月]\d{1,2}日?\s*)?\d{1,2}[:：]\d{2}(?:\s*[AaPp][Mm])?$"
+)
+
+
+def strip_chrome(lines: Sequence[Line], width: float, height: float) -> tuple[list[Line], str]:
+    """The message lines without the app's own text, and the chat's title (sender) if seen.
+
+    Dropped: the phone's status bar (short lines in the top 4 %), timestamps centred between
+    bubbles. The title bar's centred first line is the chat's name (often the sender) and is
+    returned apart, so a message's own sender tag (【顺丰速运】…) still opens its text.
+    """
+    out: list[Line] = []
+    title = ""
+    for ln in lines:
+        centre = (ln.x0 + ln.x1) / 2
+        centred = abs(centre - width / 2) < 0.06 * width
+        if ln.y1 < 0.04 * height and len(ln.text) <= 8:
+            continue
+        if centred and _TIME_ONLY.match(ln.text.strip()):
+            continue
+        if not title and not out and centred and ln.y1 < 0.12 * height:
+            title = ln.text
+            continue
+        out.append(ln)
+    return out, title
+
+
+# --- OCR-specific clean-up of links ----------------------------------------------------------------
+
+# A space OCR put after (or before) the dot of a host name: only before a common top-level domain
+# followed by a path or the end of the word ("t. cn/abc", "example .com"), never between sentences.
+_COMMON_TLDS = "com|cn|net|org|top|xyz|cc|vip|info|me|io|co|ly|gl|link|site|shop|club|online|icu|hk|tw"
+_SPACED_DOT = re.compile(
+    rf"(?<=[A-Za-z0-9])(?:\s+[.。．]\s*|[.。．]\s+)(?=(?:{_COMMON_TLDS})(?:[/:?#]|\s|$))"
+)
+_SPACED_SLASH = re.compile(r"(?<=[A-Za-z0-9.])\s+/\s*(?=[A-Za-z0-9])|(?<=\.[A-Za-z]{2})/\s+(?=[A-Za-z0-9])")
+_SPACED_SCHEME = re.compile(r"(?i)\b(https?)\s*[:：]\s*/\s*/\s*")
+
+
+_GLUED_DOMAIN = re.compile(
+    rf"(?<=[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20])(?=[A-Za-z0-9][A-Za-z0-9-]*\.(?:{_COMMON_TLDS})\b)"
+)
+
+
+def _space_glued_links(text: str) -> str:
+    """A space between Chinese text and a link without a scheme glued to it (``戳t.cn/x`` → ``戳 t.cn/x``).
+
+    OCR drops the narrow space a sender typed there, and a bare domain after a Chinese character
+    is not found as a link otherwise. (The link extractor will learn this; then this goes.)
+    """
+    return _GLUED_DOMAIN.sub(" ", text)
+
+
+def unspace_links(text: str) -> str:
+    """Remove the spaces OCR puts inside links: ``t. cn/abc`` → ``t.cn/abc``, ``http: //`` → ``http://``."""
+    text = _SPACED_SCHEME.sub(lambda m: m.group(1).lower() + "://", text)
+    text = _SPACED_DOT.sub(".", text)
+    return _SPACED_SLASH.sub("/", text)
+
+
+# --- personal data ---------------------------------------------------------------------------------
+
+_ID_NUMBER = re.compile(
+    r"(?<![0-9A-Za-z])([1-9]\d{5})((?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx])(?![0-9A-Za-z])"
+)
+_PHONE = re.compile(r"(?<![0-9A-Za-z])(\+?86[\s-]?)?(1[3-9]\d)([\s-]?\d{4}[\s-]?)(\d{4})(?![0-9])")
+_LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z/=.])(\d{4})(\d[\d ]{6,}\d)(\d{4})(?![0-9])")
+
+
+def mask_personal(text: str) -> str:
+    """Phone, ID and card number look-alikes with their middle digits hidden, for people to read.
+
+    >>> mask_personal("联系 13812345678")
+    '联系 138****5678'
+    >>> mask_personal("身份证 11010519491231002X")
+    '身份证 110105********002X'
+    """
+    text = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * 8 + m.group(2)[-4:], text)
+    text = _PHONE.sub(lambda m: (m.group(1) or "") + m.group(2) + "****" + m.group(4), text)
+    return _LONG_DIGITS.sub(lambda m: m.group(1) + "*" * len(m.group(2).replace(" ", "")) + m.group(3), text)
+
+
+# --- the image stage ---------------------------------------------------------------------------------
+
+SCREEN_QR_BUDGET = 0.35
+"""Seconds of QR retries on a screenshot: its codes are sharp, and zxing-cpp's first look reads them."""
+QR_MARGIN = 0.12
+"""Share of a code's size added around it before its area is kept away from the text reader."""
+MAX_OCR_LINKS = 50
+
+R.define(
+    "input.no_text_or_code",
+    Severity.INFO,
+    0,
+    "No text and no QR code could be read in this image. Try a sharper photo or a screenshot.",
+    "未识别到文字或二维码。请换一张更清晰的照片或截图。",
+)
+
+
+@dataclass
+class ImageRead:
+    """What the image stage read from one picture."""
+
+    payloads: list[Payload] = field(default_factory=list)
+    """The QR codes' payloads, then the text read (one payload of kind ``ocr_text``), if any."""
+    ocr_ran: bool = False
+    lines: list[Line] = field(default_factory=list)
+    ms: dict[str, float] = field(default_factory=dict)
+
+
+def read_image(
+    data: bytes, settings: Settings, *, clock: Callable[[], float] = time.perf_counter
+) -> ImageRead:
+    """Every QR code in ``data`` and, unless ``settings.ocr`` is off, the text around them.
+
+    Raises the image errors of :mod:`scanner.images` for files that are not a readable image.
+    """
+    from .decode import decode_codes
+    from .images import load_frames
+    from .payloads import classify
+
+    start = clock()
+    out = ImageRead()
+    frames = load_frames(data, settings)
+    gray = frames[0]
+    out.ms["load"] = (clock() - start) * 1000
+    ink = settings.ocr and has_ink(gray)
+    screen = ink and looks_like_screen(gray)
+    budget = settings.decode_budget
+    if settings.ocr and not ink:
+        budget = 0.0  # nothing drawn: zxing-cpp's first look only
+    elif screen:
+        budget = min(budget, SCREEN_QR_BUDGET)
+    t = clock()
+    codes = decode_codes(frames, t + budget, clock=clock)
+    out.payloads = [classify(c.text, source="image", raw=c.raw) for c in codes]
+    out.ms["qr"] = (clock() - t) * 1000
+    if not ink:
+        return out
+    t = clock()
+    boxes = qr_areas(gray)
+    if codes and not has_ink(_blank_out(gray, boxes)):
+        return out  # only a QR code: nothing else to read
+    out.ocr_ran = True
+    try:
+        _engine()  # loading the models (once per process) is not the picture's time
+        t = clock()
+        out.lines = read_lines(
+            gray, deadline=t + settings.ocr_budget, clock=clock, exclude=boxes, screen=screen
+        )
+    except OcrUnavailable:
+        log.warning("text recognition is not installed: only QR codes were read")
+        out.ocr_ran = False
+    except Exception:  # noqa: BLE001 - a model failure on a crafted image must not lose the QR codes
+        log.warning("text recognition failed", exc_info=True)
+    out.ms["ocr"] = (clock() - t) * 1000
+    p = text_payload(out.lines, gray.shape[1], gray.shape[0])
+    if p is not None:
+        out.payloads.append(p)
+    return out
+
+
+def looks_like_screen(gray: Gray) -> bool:
+    """True for a screenshot (large areas of one exact colour), False for a camera photo."""
+    import numpy as np
+
+    small = gray[:: max(1, gray.shape[0] // 200), :: max(1, gray.shape[1] // 200)]
+    hist = np.bincount((small // 4).ravel(), minlength=64)
+    return bool(np.sort(hist)[-2:].sum() > 0.45 * small.size)
+
+
+def qr_areas(gray: Gray) -> list[tuple[float, float, float, float]]:
+    """Boxes around every QR symbol zxing-cpp locates (read or not), with a margin."""
+    try:
+        import zxingcpp
+
+        found = zxingcpp.read_barcodes(
+            gray, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain, return_errors=True
+        )
+    except Exception:  # noqa: BLE001 - the areas only keep junk out of the text
+        return []
+    out = []
+    for r in found:
+        pos = r.position
+        xs = [pos.top_left.x, pos.top_right.x, pos.bottom_left.x, pos.bottom_right.x]
+        ys = [pos.top_left.y, pos.top_right.y, pos.bottom_left.y, pos.bottom_right.y]
+        m = QR_MARGIN * max(max(xs) - min(xs), max(ys) - min(ys))
+        out.append((min(xs) - m, min(ys) - m, max(xs) + m, max(ys) + m))
+    return out
+
+
+def _blank_out(gray: Gray, boxes: Sequence[tuple[float, float, float, float]]) -> Gray:
+    import numpy as np
+
+    if not boxes:
+        return gray
+    out = gray.copy()
+    fill = int(np.median(gray[:: max(1, gray.shape[0] // 64), :: max(1, gray.shape[1] // 64)]))
+    for x0, y0, x1, y1 in boxes:
+        out[max(0, int(y0)) : max(0, int(y1) + 1), max(0, int(x0)) : max(0, int(x1) + 1)] = fill
+    return out
+
+
+def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> Payload | None:
+    """The ``ocr_text`` payload: paragraphs in reading order, links found, personal numbers masked."""
+    from .extract import extract_links
+    from .payloads import mask_secrets
+
+    body, title = strip_chrome(lines, width, height) if width and height else (list(lines), "")
+    text = _space_glued_links(unspace_links("\n".join(paragraphs(body)))).strip()
+    if not text:
+        return None
+    links = tuple(dict.fromkeys(f.url for f in extract_links(text, limit=MAX_OCR_LINKS)))
+    return Payload(
+        text=text,
+        kind=PayloadKind.OCR_TEXT,
+        display=mask_personal(mask_secrets(text)),
+        fields={"lines": str(len(lines)), "engine": ENGINE_NAME, **({"title": title} if title else {})},
+        links=links,
+        explanation=Message(
+            en="Text read from the picture (it may contain recognition mistakes).",
+            zh="从图片中识别出的文字（可能有识别错误）。",
+        ),
+        source="image",
+    )
