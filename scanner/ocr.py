@@ -212,8 +212,8 @@ def _crop(gray: Gray, box: Any) -> Gray:
             return np.ascontiguousarray(crop)
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(box.astype(np.float32), dst)
-    out: Gray = cv2.warpPerspective(gray, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
-    return out
+    warped: Any = cv2.warpPerspective(gray, m, (w, h), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(warped, dtype=np.uint8)
 
 
 def _recognise(gray: Gray, boxes: list[Any], *, deadline: float, clock: Callable[[], float]) -> list[Line]:
@@ -246,13 +246,19 @@ def _recognise(gray: Gray, boxes: list[Any], *, deadline: float, clock: Callable
         if i not in results:
             continue
         text, score = results[i]
-        if score < MIN_SCORE or not text.strip():
+        if score < MIN_SCORE or _is_junk(text):
             continue
         xs, ys = b[:, 0], b[:, 1]
         lines.append(
             Line(text.strip(), score, float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
         )
     return lines
+
+
+def _is_junk(text: str) -> bool:
+    """A short line without a letter or a Chinese character: tofu boxes, QR modules, "0000", "|"."""
+    t = text.strip()
+    return len(t) <= 4 and not any(c.isalpha() for c in t)
 
 
 def _normalise(crop: Gray, width: int) -> tuple[Any, int]:
@@ -306,11 +312,12 @@ def _ink_gaps(crop: Gray) -> list[tuple[float, float]]:
         return []
     band = crop[h // 6 : h - h // 6].astype(np.int16)
     bg = int(np.median(band))
-    ink = (np.abs(band - bg) > 60).any(axis=0)
+    cols: Any = (np.abs(band - bg) > 60).any(axis=0)
+    ink: list[bool] = [bool(v) for v in cols]
     min_gap = max(2.0, 0.3 * h * 2 / 3)
     gaps = []
     start = None
-    for x, on in enumerate(ink.tolist() + [True]):
+    for x, on in enumerate([*ink, True]):
         if not on and start is None:
             start = x
         elif on and start is not None:
@@ -487,8 +494,8 @@ R.define(
     "input.no_text_or_code",
     Severity.INFO,
     0,
-    "No text and no QR code could be read in this image. Try a sharper photo or a screenshot.",
-    "未识别到文字或二维码。请换一张更清晰的照片或截图。",
+    "No QR code or text could be read in this image. Try a sharper photo or a screenshot.",
+    "未识别到二维码或文字。请换一张更清晰的照片或截图。",
 )
 
 
@@ -566,12 +573,12 @@ def looks_like_screen(gray: Gray) -> bool:
 
 def qr_areas(gray: Gray) -> list[tuple[float, float, float, float]]:
     """Boxes around every QR symbol zxing-cpp locates (read or not), with a margin."""
-    try:
-        import zxingcpp
+    from .decode import _zxing
 
-        found = zxingcpp.read_barcodes(
-            gray, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.Plain, return_errors=True
-        )
+    try:
+        zx = _zxing()
+        found = zx.read_barcodes(gray, formats=zx.BarcodeFormat.QRCode, text_mode=zx.TextMode.Plain,
+                                 return_errors=True)
     except Exception:  # noqa: BLE001 - the areas only keep junk out of the text
         return []
     out = []

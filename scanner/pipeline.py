@@ -229,7 +229,7 @@ class Scanner:
         if not payloads:
             if read.ocr_ran or self.settings.ocr:
                 nothing = R.make("input.no_text_or_code", source="image")
-                said = Message(en="No text or QR code found in this image.", zh="未识别到文字或二维码。")
+                said = Message(en="No QR code or text found in this image.", zh="未识别到二维码或文字。")
             else:
                 nothing = R.make("input.no_code_found", source="image")
                 said = Message(en="No QR code found in this image.", zh="未识别到二维码。")
