@@ -30,7 +30,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from . import reasons as R
-from .models import Message, Payload, PayloadKind, Severity
+from .models import Message, Payload, PayloadKind, Report, Severity
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -366,7 +366,7 @@ def paragraphs(lines: Sequence[Line]) -> list[str]:
         text = g[0].text
         for prev, ln in zip(g, g[1:], strict=False):
             if _wrapped(prev, ln, right) or _url_goes_on(text, ln.text):
-                text = _join(text, ln.text)
+                text = _join(text, ln.text, tight=right - prev.x1 < 1.5 * _char_w(prev))
             else:
                 out.append(text)
                 text = ln.text
@@ -374,9 +374,13 @@ def paragraphs(lines: Sequence[Line]) -> list[str]:
     return out
 
 
+def _char_w(ln: Line) -> float:
+    return (ln.x1 - ln.x0) / max(1, len(ln.text))
+
+
 def _wrapped(prev: Line, ln: Line, right: float) -> bool:
     """True when ``ln``'s first word would not have fitted at the end of ``prev``."""
-    char_w = (ln.x1 - ln.x0) / max(1, len(ln.text))
+    char_w = _char_w(ln)
     first = ln.text[:1] if _is_cjk(ln.text[:1]) else (re.match(r"\S+", ln.text) or [""])[0]
     return right - prev.x1 < char_w * (len(first) + 1) + 0.25 * prev.height
 
@@ -386,11 +390,12 @@ def _url_goes_on(a: str, b: str) -> bool:
     return bool(a) and a[-1] in "-./?&=_" and bool(_URL_TAIL.search(a)) and bool(_URL_CHARS.match(b))
 
 
-def _join(a: str, b: str) -> str:
+def _join(a: str, b: str, *, tight: bool = True) -> str:
+    """``a`` and its wrapped continuation ``b``; ``tight``: ``a`` filled its line to the edge."""
     if not a or not b:
         return a + b
-    if _URL_TAIL.search(a) and _URL_CHARS.match(b):
-        return a + b
+    if _URL_TAIL.search(a) and _URL_CHARS.match(b) and (tight or a[-1] in "-./?&=_"):
+        return a + b  # a link broken where it met the edge (or at a hyphen, dot, slash)
     if _is_cjk(a[-1]) or _is_cjk(b[0]):
         return a + b
     if a[-1] == "-":
@@ -465,7 +470,7 @@ def unspace_links(text: str) -> str:
 _ID_NUMBER = re.compile(
     r"(?<![0-9A-Za-z])([1-9]\d{5})((?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx])(?![0-9A-Za-z])"
 )
-_PHONE = re.compile(r"(?<![0-9A-Za-z])(\+?86[\s-]?)?(1[3-9]\d)([\s-]?\d{4}[\s-]?)(\d{4})(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9A-Za-z=/&?._-])(\+?86[\s-]?)?(1[3-9]\d)([\s-]?\d{4}[\s-]?)(\d{4})(?![0-9])")
 _LONG_DIGITS = re.compile(r"(?<![0-9A-Za-z/=.])(\d{4})(\d[\d ]{6,}\d)(\d{4})(?![0-9])")
 
 
@@ -625,3 +630,37 @@ def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> 
         ),
         source="image",
     )
+
+
+# --- showing the text ----------------------------------------------------------------------------
+
+_EVIDENCE_SPLIT = re.compile(r"[、,，;；/|]\s*")
+
+
+def highlight_parts(text: str, report: Report) -> list[tuple[str, bool]]:
+    """``text`` cut into (part, drove the verdict) pieces: lure phrases the text reasons matched and
+    the links that were checked are marked, for the result page's collapsed "text read" block."""
+    terms: set[str] = set()
+    for r in report.reasons:
+        if r.code.startswith("text.") and r.evidence:
+            terms.update(t.strip() for t in _EVIDENCE_SPLIT.split(r.evidence) if len(t.strip()) >= 2)
+    for link in report.links:
+        if link.original and link.level.warns:
+            terms.add(link.original)
+    found = [m.span() for t in terms for m in re.finditer(re.escape(t), text, flags=re.IGNORECASE)]
+    if not found:
+        return [(text, False)]
+    found.sort()
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for start, end in found:
+        start = max(start, pos)
+        if start >= end:
+            continue
+        if start > pos:
+            parts.append((text[pos:start], False))
+        parts.append((text[start:end], True))
+        pos = end
+    if pos < len(text):
+        parts.append((text[pos:], False))
+    return parts
