@@ -109,7 +109,7 @@ class Settings:
         default=True, metadata={"help": "Read the text in images (chat screenshots) as well as QR codes."}
     )
     ocr_budget: float = field(
-        default=2.0, metadata={"help": "Seconds text recognition may spend on one image (after decoding)."}
+        default=3.0, metadata={"help": "Seconds text recognition may spend on one image (after decoding)."}
     )
     # Lists
     sources_file: Path | None = field(
