@@ -155,8 +155,10 @@ def test_no_text_and_no_code_is_unknown_with_a_plain_reason(scanner: Scanner, ki
     assert report.level is Level.UNKNOWN and report.payloads == ()
     assert [r.code for r in report.reasons] == ["input.no_text_or_code"]
     assert report.summary is not None and report.summary.zh == "未识别到二维码或文字。"
-    if kind == "blank":
-        assert took <= 0.5, took
+    # 0.5 s is the target on two free cores (docs/ocr.md has the measured figures); the bound here
+    # leaves room for a CI machine shared with other jobs, yet fails on the full QR retry cascade
+    # a landscape used to get (1.3 s of it alone, plus the text detector).
+    assert took <= (0.5 if kind == "blank" else 1.5), took
 
 
 def _blank() -> bytes:
