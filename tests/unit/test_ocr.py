@@ -44,6 +44,9 @@ def test_ocr_spacing_inside_links_is_removed_but_not_between_sentences() -> None
     assert ocr.unspace_links("http: //a.example .com/x") == "http://a.example.com/x"
     assert ocr.unspace_links("Your parcel is on hold. Pay now.") == "Your parcel is on hold. Pay now."
     assert ocr._space_glued_links("请戳t.cn/A6xYz9领取") == "请戳 t.cn/A6xYz9领取"
+    assert (
+        ocr._space_glued_links("请尽快登录www.icbc-mmq.com进行升级") == "请尽快登录 www.icbc-mmq.com进行升级"
+    )
     assert ocr._space_glued_links("注册APP日结") == "注册APP日结"
 
 
@@ -68,6 +71,14 @@ def test_wrapped_lines_become_paragraphs_and_links_are_joined() -> None:
         "Update it now at https://usps.tracking-redelivery.com/us within 12 hours.",
         "OK",
     ]
+
+
+def test_a_sentence_ending_after_a_link_is_not_glued_to_the_next_line() -> None:
+    lines = [
+        _line("please go to http://www.wtlp.co.uk/text.", 200, 300, 700),
+        _line("Ts&Cs apply.", 200, 360, 400),
+    ]
+    assert ocr.paragraphs(lines) == ["please go to http://www.wtlp.co.uk/text. Ts&Cs apply."]
 
 
 def test_hard_line_breaks_are_kept() -> None:
