@@ -101,7 +101,7 @@ def _helpers() -> dict[str, Any]:
 
 
 def _ocr_parts(text: str, report: Any) -> list[tuple[str, bool]]:
-    from scanner.ocr import highlight_parts
+    from scanner.ocrtext import highlight_parts
 
     return highlight_parts(text, report)
 

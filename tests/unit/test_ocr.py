@@ -43,11 +43,11 @@ def test_ocr_spacing_inside_links_is_removed_but_not_between_sentences() -> None
     assert ocr.unspace_links("戳 t. cn/A6xYz9 领取") == "戳 t.cn/A6xYz9 领取"
     assert ocr.unspace_links("http: //a.example .com/x") == "http://a.example.com/x"
     assert ocr.unspace_links("Your parcel is on hold. Pay now.") == "Your parcel is on hold. Pay now."
-    assert ocr._space_glued_links("请戳t.cn/A6xYz9领取") == "请戳 t.cn/A6xYz9领取"
+    assert ocr.space_glued_links("请戳t.cn/A6xYz9领取") == "请戳 t.cn/A6xYz9领取"
     assert (
-        ocr._space_glued_links("请尽快登录www.icbc-mmq.com进行升级") == "请尽快登录 www.icbc-mmq.com进行升级"
+        ocr.space_glued_links("请尽快登录www.icbc-mmq.com进行升级") == "请尽快登录 www.icbc-mmq.com进行升级"
     )
-    assert ocr._space_glued_links("注册APP日结") == "注册APP日结"
+    assert ocr.space_glued_links("注册APP日结") == "注册APP日结"
 
 
 def _line(text: str, x0: float, y0: float, x1: float, h: float = 50) -> ocr.Line:
