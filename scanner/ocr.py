@@ -98,9 +98,17 @@ class OcrUnavailable(RuntimeError):
     """RapidOCR or onnxruntime is not installed (``pip install --no-deps rapidocr-onnxruntime``)."""
 
 
-@cache
+_LOAD_LOCK = threading.Lock()
+
+
 def _engine() -> Any:
     """RapidOCR's detector and recogniser, loaded once (about 0.5 s) and shared by all threads."""
+    with _LOAD_LOCK:  # the service's threads may all ask at once: load the models once
+        return _load_engine()
+
+
+@cache
+def _load_engine() -> Any:
     try:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as exc:  # pragma: no cover - the OCR packages are regular dependencies
@@ -213,7 +221,8 @@ def _detect(gray: Gray, side: int) -> list[Any]:
     )
     bgr = cv2.cvtColor(small, cv2.COLOR_GRAY2BGR)
     eng = _engine()
-    boxes, _ = eng.text_det(bgr)
+    with _LOCK:  # the detector keeps per-call state on itself; one model call at a time anyway
+        boxes, _ = eng.text_det(bgr)
     if boxes is None or len(boxes) == 0:
         return []
     out = [np.asarray(b, dtype=np.float32) / scale for b in boxes]

@@ -176,3 +176,13 @@ def _blank() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (1080, 2400), (255, 255, 255)).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def test_concurrent_scans_read_the_same_text(scanner: Scanner) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = chat_png(["兼职日结，扫码注册领佣金，点击 http://jz-fanli.top/reg?id=7"])
+    with ThreadPoolExecutor(3) as pool:
+        reports = list(pool.map(lambda _: scanner.scan_image(data, offline=True), range(3)))
+    texts = {next(p.text for p in r.payloads if p.kind is PayloadKind.OCR_TEXT) for r in reports}
+    assert len(texts) == 1 and "兼职日结" in texts.pop()
