@@ -32,6 +32,7 @@ from . import reasons as R
 from .models import Message, Payload, PayloadKind, Severity
 from .ocrtext import (
     Line,
+    fold_japanese_forms,
     highlight_parts,
     is_cjk,
     mask_personal,
@@ -539,7 +540,7 @@ def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> 
     from .payloads import mask_secrets
 
     body, title = strip_chrome(lines, width, height) if width and height else (list(lines), "")
-    text = space_glued_links(unspace_links("\n".join(paragraphs(body)))).strip()
+    text = space_glued_links(unspace_links(fold_japanese_forms("\n".join(paragraphs(body))))).strip()
     if not text:
         return None
     links = tuple(dict.fromkeys(f.url for f in extract_links(text, limit=MAX_OCR_LINKS)))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 from .models import Report
 
@@ -226,3 +228,37 @@ def highlight_parts(text: str, report: Report) -> list[tuple[str, bool]]:
     if pos < len(text):
         parts.append((text[pos:], False))
     return parts
+
+
+# --- Japanese character forms -------------------------------------------------------------------------
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def fold_japanese_forms(text: str) -> str:
+    """Japanese-only character forms the recogniser puts in Chinese text, as Chinese: ``順豊`` → ``順豐``.
+
+    PP-OCR's dictionary holds Japanese kanji beside Chinese characters and sometimes reads a
+    Traditional character as its Japanese form (豐 → 豊, 擊 → 撃); brand names and lure phrases then
+    no longer match. A character is changed only when it is not a Chinese form itself: OpenCC's
+    ``jp2t`` turns it into a Traditional character whose Simplified form is not the character
+    again (点 → 點 → 点 is Chinese and stays). Text with kana is Japanese and is left alone.
+    """
+    if text.isascii() or _KANA.search(text):
+        return text
+    return "".join(_chinese_form(c) if "\u4e00" <= c <= "\u9fff" else c for c in text)
+
+
+@cache
+def _chinese_form(c: str) -> str:
+    trad: str = _opencc("jp2t").convert(c)
+    if trad == c or len(trad) != 1 or _opencc("t2s").convert(trad) == c:
+        return c
+    return trad
+
+
+@cache
+def _opencc(config: str) -> Any:
+    import opencc
+
+    return opencc.OpenCC(config)

@@ -50,6 +50,15 @@ def test_ocr_spacing_inside_links_is_removed_but_not_between_sentences() -> None
     assert ocr.space_glued_links("注册APP日结") == "注册APP日结"
 
 
+def test_japanese_forms_read_in_chinese_text_become_chinese() -> None:
+    from scanner.ocrtext import fold_japanese_forms
+
+    assert fold_japanese_forms("【順豊速運】請點撃") == "【順豐速運】請點擊"
+    # Chinese characters (simplified or traditional) stay as they are, and Japanese text is left alone.
+    assert fold_japanese_forms("点击条款，顺丰速运，點擊條款") == "点击条款，顺丰速运，點擊條款"
+    assert fold_japanese_forms("お荷物の豊かな配達") == "お荷物の豊かな配達"
+
+
 def _line(text: str, x0: float, y0: float, x1: float, h: float = 50) -> ocr.Line:
     return ocr.Line(text, 0.99, x0, y0, x1, y0 + h)
 
