@@ -543,12 +543,15 @@ def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> 
     text = space_glued_links(unspace_links(fold_japanese_forms("\n".join(paragraphs(body))))).strip()
     if not text:
         return None
+    fields = {"lines": str(len(lines)), "engine": ENGINE_NAME}
+    if title:
+        fields["title"] = mask_personal(title)
     links = tuple(dict.fromkeys(f.url for f in extract_links(text, limit=MAX_OCR_LINKS)))
     return Payload(
         text=text,
         kind=PayloadKind.OCR_TEXT,
         display=mask_personal(mask_secrets(text)),
-        fields={"lines": str(len(lines)), "engine": ENGINE_NAME, **({"title": title} if title else {})},
+        fields=fields,
         links=links,
         explanation=Message(
             en="Text read from the picture (it may contain recognition mistakes).",
