@@ -400,6 +400,7 @@ SCREEN_QR_BUDGET = 0.35
 QR_MARGIN = 0.12
 """Share of a code's size added around it before its area is kept away from the text reader."""
 MAX_OCR_LINKS = 50
+"""Links taken from the text of one picture (the report checks the first ``max_links`` of all)."""
 
 R.define(
     "input.no_text_or_code",
