@@ -113,8 +113,9 @@ def _join(a: str, b: str, *, tight: bool = True) -> str:
 
 
 _TIME_ONLY = re.compile(
-    r"^(?:(?:昨天|今天|前天|星期.|周.|上午|下午|晚上|凌晨|中午|早上|Yesterday|Today|Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
-    r"\w*\s*)?(?:\d{2,4}[-/年]\d{1,2}[-/月]\d{1,2}日?\s*)?\d{1,2}[:：]\d{2}(?:\s*[AaPp][Mm])?$"
+    r"^(?:(?:昨天|今天|前天|星期.|禮拜.|礼拜.|周.|上午|下午|晚上|凌晨|中午|早上|"
+    r"Yesterday|Today|Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?|\d{2,4}[-/年.]\d{1,2}[-/月.]\d{1,2}日?|"
+    r"\d{1,2}月\d{1,2}日|\s)*\d{1,2}[:：]\d{2}(?:\s*[AaPp]\.?[Mm]\.?)?$"
 )
 
 

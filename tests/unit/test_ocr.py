@@ -98,6 +98,28 @@ def test_hard_line_breaks_are_kept() -> None:
     assert ocr.paragraphs(lines) == ["See http://a.example/x Please reply today"]
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "14:32",
+        "昨天 14:32",
+        "昨天 下午3:45",
+        "2026年11月30日 下午3:45",
+        "11月30日 09:05",
+        "星期一 20:05",
+        "Yesterday 9:41 PM",
+        "Sat 20:05",
+        "2026/11/30 08:00",
+    ],
+)
+def test_chat_timestamps_are_recognised(stamp: str) -> None:
+    from scanner.ocrtext import _TIME_ONLY
+
+    assert _TIME_ONLY.match(stamp)
+    assert not _TIME_ONLY.match(stamp + " 到账")
+    assert not _TIME_ONLY.match("请于 " + stamp)
+
+
 def test_status_bar_title_and_timestamps_are_not_message_text() -> None:
     lines = [
         _line("9:41", 60, 10, 160, 40),
