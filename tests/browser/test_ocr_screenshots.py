@@ -221,3 +221,30 @@ def test_phone_and_id_numbers_are_masked_for_people(browser: Any, scanner: Scann
     shown = ocr.to_dict()["display"]
     assert "138****5678" in shown and "13812345678" not in shown
     assert "11010519491231002X" not in shown and "002X" in shown
+
+
+def test_app_chrome_is_not_message_text(browser: Any, scanner: Scanner) -> None:
+    """A WeChat-like frame: status bar, a title bar with back and menu marks, a sender's name,
+    an input bar with a send button. Only the bubbles' text is judged; the title goes apart."""
+    lure = "【顺丰速运】您的快递因地址不详被退回，请在 https://sf-express.kuaidi-cn.top/r/88 重新填写地址"
+    html = _page(Case("wx", ((False, lure),), ()))
+    html = html.replace(
+        '<div class="bar">',
+        '<div style="display:flex;justify-content:space-between;padding:4px 16px;font-size:13px">'
+        '<span>9:41</span><span>5G 87%</span></div>'
+        '<div class="bar" style="display:flex;justify-content:space-between"><span>&lt;</span><span>',
+    ).replace("张小明</div>", "张小明</span><span>···</span></div>", 1)
+    html = html.replace(
+        "</body>",
+        '<div style="margin:10px 60px;font-size:12px;color:#999">李四</div>'
+        '<div class="msg"><div class="av"></div><div class="bubble">我也收到了</div></div>'
+        '<div style="position:fixed;bottom:0;left:0;right:0;background:#f7f7f7;padding:12px;display:flex">'
+        '<div style="flex:1;background:#fff;height:34px"></div>'
+        '<span style="background:#07c160;color:#fff;padding:6px 10px">发送</span></div></body>',
+    )
+    report = scanner.scan_image(screenshot(browser, html), offline=True)
+    text = next(p for p in report.payloads if p.kind is PayloadKind.OCR_TEXT)
+    assert text.fields["title"] == "张小明"
+    assert text.text.startswith("【顺丰速运】") and "9:41" not in text.text and "87%" not in text.text
+    assert "https://sf-express.kuaidi-cn.top/r/88" in {link.original for link in report.links}
+    assert report.level is scanner.check(lure + "\n我也收到了", offline=True).level
