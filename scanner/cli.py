@@ -68,9 +68,10 @@ def build_parser(plugins: Sequence[Plugin] = ()) -> argparse.ArgumentParser:
     _common(p)
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("scan", help="decode QR codes in photos and check them")
+    p = sub.add_parser("scan", help="read QR codes and text in photos and screenshots, and check them")
     p.add_argument("images", nargs="+", type=Path, help="image files (JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC)")
     p.add_argument("--decode-only", action="store_true", help="only decode, do not check")
+    p.add_argument("--no-ocr", action="store_true", help="read QR codes only, not the text in the image")
     p.add_argument("--offline", action="store_true", help="do not follow redirects")
     p.add_argument("--no-lists", action="store_true", help="heuristics only")
     p.add_argument("--json", action="store_true", help="JSON output (one object per image)")
@@ -131,7 +132,8 @@ def _cmd_check(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     from .inputs import decode_text_bytes
     from .pipeline import Scanner
 
-    settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None)
+    settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None,
+                         ocr=False if args.no_ocr else None)
     scanner = Scanner(settings)
     if args.input != "-":
         report = scanner.check(args.input)
@@ -181,7 +183,8 @@ def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     from .pipeline import Scanner
     from .render import safe_for_terminal
 
-    settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None)
+    settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None,
+                         ocr=False if args.no_ocr else None)
     scanner = Scanner(settings)
     warned = failed = False
     for path in args.images:

@@ -130,6 +130,7 @@ class PayloadKind(StrEnum):
     BLOCKED_SCHEME = "blocked_scheme"
     BINARY = "binary"
     MINI_PROGRAM = "mini_program"
+    OCR_TEXT = "ocr_text"  # the text read from a picture (a chat screenshot), not from a code
 
 
 @dataclass(frozen=True, slots=True)

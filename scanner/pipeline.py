@@ -84,8 +84,9 @@ R.define(
 )
 
 _SINGLE_WEB_URL = re.compile(r"^https?://\S*$", re.IGNORECASE)
-_TEXT_KINDS = frozenset({PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
-_CHECKABLE_KINDS = frozenset({PayloadKind.URL, PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL})
+_TEXT_KINDS = frozenset({PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL, PayloadKind.OCR_TEXT})
+_CHECKABLE_KINDS = frozenset({PayloadKind.URL, PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL,
+                              PayloadKind.OCR_TEXT})
 
 
 class Scanner:
@@ -170,16 +171,27 @@ class Scanner:
         decode_only: bool = False,
         use_lists: bool | None = None,
     ) -> Report:
-        """Decode every code in a photo and check each payload (``decode_only``: just decode)."""
-        from .decode import decode_image
+        """Read every code and the text in a photo and check it all (``decode_only``: just read).
 
-        payloads = tuple(decode_image(data, self.settings))
+        The text (a chat screenshot's bubbles) is one payload of kind ``ocr_text``; ``Settings.ocr``
+        turns it off (:mod:`scanner.ocr`).
+        """
+        from .ocr import read_image
+
+        read = read_image(data, self.settings)
+        payloads = tuple(read.payloads)
         if not payloads:
+            if read.ocr_ran or self.settings.ocr:
+                nothing = R.make("input.no_text_or_code", source="image")
+                said = Message(en="No QR code or text found in this image.", zh="未识别到二维码或文字。")
+            else:
+                nothing = R.make("input.no_code_found", source="image")
+                said = Message(en="No QR code found in this image.", zh="未识别到二维码。")
             return Report(
                 level=Level.UNKNOWN,
                 score=0,
-                reasons=(R.make("input.no_code_found", source="image"),),
-                summary=Message(en="No QR code found in this image.", zh="未识别到二维码。"),
+                reasons=(nothing,),
+                summary=said,
                 input_kind="image",
                 offline=self._offline(offline),
             )

@@ -113,6 +113,12 @@ class Settings:
     decode_budget: float = field(
         default=1.5, metadata={"help": "Seconds the QR decoder may spend on one image."}
     )
+    ocr: bool = field(
+        default=True, metadata={"help": "Read the text in images (chat screenshots) as well as QR codes."}
+    )
+    ocr_budget: float = field(
+        default=3.0, metadata={"help": "Seconds text recognition may spend on one image (after decoding)."}
+    )
     # Lists
     sources_file: Path | None = field(
         default=None, metadata={"help": "A sources.toml that replaces the bundled one."}
@@ -142,6 +148,7 @@ class Settings:
             "expand_deadline",
             "check_deadline",
             "decode_budget",
+            "ocr_budget",
             "request_timeout",
         ):
             if getattr(self, name) <= 0:

@@ -23,7 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_lists": ("Lists", "名单"),
     "nav_pair": ("Connect extension", "连接浏览器扩展"),
     "switch_lang": ("中文", "English"),
-    "photo_heading": ("A photo or screenshot of a QR code", "二维码照片或截图"),
+    "photo_heading": ("A chat screenshot or a photo of a QR code", "上传截图或二维码照片"),
     "photo_label": ("Choose a photo or screenshot", "选择照片或截图"),
     "photo_hint": ("Drop an image here, or paste one (Ctrl+V). Nothing leaves this computer "
                    "except the link checks.",
@@ -67,9 +67,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stop_reason": ("Why it stopped", "停止原因"),
     "page_title": ("Page title", "页面标题"),
     "not_expanded": ("The link was not opened (offline check).", "未打开链接（离线检查）。"),
-    "payloads_heading": ("What the QR code contains", "二维码内容"),
+    "payloads_heading": ("What the picture contains", "图片中的内容"),
     "payload_kind": ("Type", "类型"),
     "payload_text": ("Content", "内容"),
+    "ocr_text_summary": ("Text read from the picture ({n} lines; what drove the verdict is marked)",
+                         "图片中识别出的文字（{n} 行，导致判断的部分已标出）"),
     "payload_fields": ("Details", "详细信息"),
     "check_another": ("Check something else", "检查其他内容"),
     "offline_note": ("Offline check: links were judged as written, without opening them.",
@@ -159,6 +161,7 @@ PAYLOAD_KIND = {
     "blocked_scheme": ("Blocked link type", "被禁止的链接类型"),
     "binary": ("Binary data", "二进制数据"),
     "mini_program": ("WeChat mini program", "微信小程序"),
+    "ocr_text": ("Text in the picture", "图片中的文字"),
 }
 
 STOP_REASON = {

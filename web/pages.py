@@ -90,6 +90,7 @@ def _helpers() -> dict[str, Any]:
         "severity_label": lambda s: i18n.label(i18n.SEVERITY, str(s), lang),
         "pii_label": lambda p: i18n.label(i18n.PII, p, lang),
         "kind_label": lambda k: i18n.label(i18n.PAYLOAD_KIND, str(k), lang),
+        "ocr_parts": _ocr_parts,
         "hop_label": lambda k: i18n.label(i18n.HOP_KIND, str(k), lang),
         "stop_label": lambda k: i18n.label(i18n.STOP_REASON, str(k), lang),
         "csrf_token": csrf_token,
@@ -97,6 +98,12 @@ def _helpers() -> dict[str, Any]:
         "host_of": host_of,
         "lang_next": request.path if request.method == "GET" else "/",
     }
+
+
+def _ocr_parts(text: str, report: Any) -> list[tuple[str, bool]]:
+    from scanner.ocrtext import highlight_parts
+
+    return highlight_parts(text, report)
 
 
 # Control characters but tab and newlines (a pasted message keeps its lines), and the invisible ones.

@@ -1,6 +1,6 @@
 """``lurelens bench``: measured speed, each figure beside a reference measured in the same run.
 
-``lurelens bench [decode|check|lists|expand|api|detect|scale|all] [--json] [--quick] [--photos P]
+``lurelens bench [decode|check|lists|expand|api|detect|scale|ocr|all] [--json] [--quick] [--photos P]
 [--urls F] [--repeat N]``. Every benchmark returns a :class:`~scanner.bench.core.BenchResult`: our
 figures, the reference's figures, the median and spread of each over repeated runs and the ratio of
 the medians. ``docs/performance.md`` explains how to read each one and lists measured numbers.
@@ -25,7 +25,7 @@ from .core import BenchResult, Stat, machine_info
 
 __all__ = ["BENCHMARKS", "BenchResult", "Stat", "add_parser", "run", "run_benchmarks"]
 
-BENCHMARKS = ("decode", "check", "lists", "expand", "api", "detect", "scale")
+BENCHMARKS = ("decode", "check", "lists", "expand", "api", "detect", "scale", "ocr")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -111,8 +111,13 @@ def _plans(args: argparse.Namespace, settings: Settings) -> dict[str, Callable[[
 
         return bench_scale(settings, default_urls(args.urls), repeat=r(3, 1), quick=quick)
 
+    def ocr() -> BenchResult:
+        from .ocr import bench_ocr
+
+        return bench_ocr(settings, args.photos, repeat=r(3, 1))
+
     return {"decode": decode, "check": check, "lists": lists, "expand": expand, "api": api, "detect": detect,
-            "scale": scale}
+            "scale": scale, "ocr": ocr}
 
 
 def run_benchmarks(

@@ -202,6 +202,33 @@ def test_e13_data_url_qr_decoded_without_network(paired: Browser, servers: dict[
 
 # ---- E-14 … E-17: a stopped service, who calls the API, hostile pages --------------------------------
 
+def test_e13b_scan_image_menu_reads_a_chat_screenshot(paired: Browser,
+                                                      servers: dict[str, FixtureServer]) -> None:
+    """Issue 16: "scan this image" on a chat screenshot: the text read, its link, one verdict."""
+    from ocrsupport import chat_png
+
+    site = servers["site"]
+    shot = chat_png(["兼职日结，扫码注册领佣金，点击 http://jz-fanli.top/reg?id=7 填写身份证号即可"])
+    site.route("/chat.jpg", shot, content_type="image/jpeg")
+    site.route("/chat", '<!doctype html><html><body><img id="shot" src="/chat.jpg" alt="chat"></body></html>')
+    page = paired.context.new_page()
+    page.goto(site.url("/chat", host="shop.test"))
+    page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    src = page.evaluate("document.getElementById('shot').currentSrc")
+    res = _menu(paired, page, {"menuItemId": "ll-scan-qr", "srcUrl": src, "mediaType": "image"})
+    assert res["ok"] is True, res
+    report = res["report"]
+    [text] = [p for p in report["payloads"] if p["kind"] == "ocr_text"]
+    assert "兼职日结" in text["display"]
+    # The link was read and checked. (Exact recovery is tested on Chromium-rendered screenshots in
+    # test_ocr_screenshots.py; here the browser's own JPEG decoder once turned "jz-" into "jiz-".)
+    assert any(link["original"].endswith("-fanli.top/reg?id=7") for link in report["links"]), report["links"]
+    assert report["level"] in ("caution", "danger")
+    toast = page.locator("lurelens-ui#lurelens-toast")
+    toast.wait_for(state="attached")
+    assert toast.get_attribute("data-level") == report["level"]
+
+
 def test_e14_service_stopped_fails_open_with_badge(pw: Any, servers: dict[str, FixtureServer],
                                                    data_root: Path) -> None:
     svc = _start_service(data_root, servers)  # a second service over the same data: stopped below

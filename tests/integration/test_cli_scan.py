@@ -78,7 +78,11 @@ def test_a_photo_without_a_code_is_not_an_error(tmp_path: Path) -> None:
     report = json.loads(out)
     assert code == ExitStatus.OK
     assert report["payloads"] == [] and report["level"] == "unknown"
-    assert [r["code"] for r in report["reasons"]] == ["input.no_code_found"]
+    assert [r["code"] for r in report["reasons"]] == ["input.no_text_or_code"]
+    assert report["summary"]["en"] == "No QR code or text found in this image."
+    # Without OCR only codes were looked for, and the report says so.
+    code, out = run(["scan", "--json", "--no-ocr", str(blank)])
+    assert [r["code"] for r in json.loads(out)["reasons"]] == ["input.no_code_found"]
 
 
 def test_bad_files_give_one_line_each_and_exit_2(tmp_path: Path, capsys: object) -> None:

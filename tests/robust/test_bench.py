@@ -113,3 +113,18 @@ def test_bench_api_quick_against_real_service(capsys: pytest.CaptureFixture[str]
     assert res["extra"]["errors"] == 0 and res["extra"]["requests"] > 0
     assert res["figures"]["rps"]["median"] > 0 and res["reference"]["rps"]["median"] > 0
     assert res["figures"]["p99_ms"]["median"] >= res["figures"]["p50_ms"]["median"]
+
+
+def test_bench_ocr_on_a_folder_with_expected_links(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from ocrsupport import chat_png
+
+    (tmp_path / "chat.jpg").write_bytes(chat_png(["Update your address at https://usps.tracking-redelivery.com/us"]))
+    (tmp_path / "manifest.json").write_text(json.dumps({"chat.jpg": ["https://usps.tracking-redelivery.com/us"]}))
+    res = _bench_json(capsys, "ocr", "--photos", str(tmp_path), "--repeat", "1")["ocr"]
+    assert isinstance(res, dict) and "skipped" not in res, res
+    assert res["figures"]["link_rate"]["median"] == 1.0
+    assert res["params"]["screenshots"] == 1
+    # Our whole scan (QR + OCR + checks) is cheaper than the OCR library's defaults alone.
+    assert res["primary"] == "median_ms" and 0 < res["ratio"] < 1
