@@ -132,8 +132,7 @@ def _cmd_check(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     from .inputs import decode_text_bytes
     from .pipeline import Scanner
 
-    settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None,
-                         ocr=False if args.no_ocr else None)
+    settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None)
     scanner = Scanner(settings)
     if args.input != "-":
         report = scanner.check(args.input)
