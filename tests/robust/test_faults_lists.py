@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from scanner.canonical import canonicalize
+from scanner.errors import ExitStatus
 from scanner.settings import Settings
 
 from .feedserver import FeedAnswer, FeedServer
@@ -130,7 +131,7 @@ def test_bad_feed_keeps_the_old_lists(data_dir: Path, tmp_path: Path, feed: Feed
     answer, words = BAD_FEEDS[fault]
     feed.answers["/feed"] = answer
     code, out, err = lists_cmd(settings, "update")
-    assert code == 1, (out, err)
+    assert code == ExitStatus.UNAVAILABLE, (out, err)  # 4: the download failed, old lists kept
     line = out.splitlines()[0]
     assert line.startswith("robust-feed: FAILED"), out
     assert words.lower() in line.lower(), line
@@ -151,7 +152,7 @@ def test_good_feed_after_failures_is_taken(data_dir: Path, tmp_path: Path, feed:
     settings = make_settings(data_dir, feed, tmp_path)
     prime(settings, feed)
     feed.answers["/feed"] = BAD_FEEDS["truncated"][0]
-    assert lists_cmd(settings, "update")[0] == 1
+    assert lists_cmd(settings, "update")[0] == ExitStatus.UNAVAILABLE
     feed.answers["/feed"] = FeedAnswer(_body(V2))
     code, out, err = lists_cmd(settings, "update")
     assert code == 0, (out, err)
