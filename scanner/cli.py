@@ -90,8 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback address (exposes the service to your network)",
     )
+    p.add_argument("--open", dest="open_browser", action="store_true", help="open the sign-in link")
     _common(p)
     p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("login", help="print a new one-time sign-in link for the running service")
+    p.add_argument("--port", type=int, help="port of the service (default 8765)")
+    p.add_argument("--open", dest="open_browser", action="store_true", help="open it in the browser")
+    _common(p)
+    p.set_defaults(func=_cmd_login)
 
     p = sub.add_parser("token", help="print the API token for the browser extension")
     p.add_argument("--rotate", action="store_true", help="replace the token with a new one")
@@ -261,6 +268,12 @@ def _cmd_serve(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     if args.allow_public_bind:
         overrides["allow_public_bind"] = True
     return int(run_serve(args, _settings(args, **overrides)))
+
+
+def _cmd_login(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
+    from web.cli import run_login
+
+    return int(run_login(args, _settings(args)))
 
 
 def _cmd_token(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:

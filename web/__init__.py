@@ -8,7 +8,6 @@ listening). Security gates live in :mod:`web.security`; see ``docs/service.md``.
 from __future__ import annotations
 
 import concurrent.futures
-import secrets
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -18,8 +17,9 @@ from flask import Flask, g, request
 from scanner.models import Report
 from scanner.settings import Settings
 
-from . import security
+from . import admission, memory, security
 from .errors import WebError
+from .session import session_key
 from .token import TokenStore
 
 __all__ = ["AppState", "ScannerLike", "create_app", "state"]
@@ -61,6 +61,12 @@ class AppState:
         # Checks run here, so a stuck one times out for its caller while other requests go on.
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max(4, settings.threads * 2), thread_name_prefix="lurelens-check")
+        # Heavy work passes an admission gate first (docs/service.md, "Bounded work").
+        self.limits = admission.Limits.for_machine(settings.threads)
+        self.image_gate = admission.Gate("image", self.limits.image_slots, self.limits.image_queue,
+                                         self.limits.wait, on_idle=memory.trim)
+        self.check_gate = admission.Gate("check", self.limits.check_slots, self.limits.check_queue,
+                                         self.limits.wait)
 
     @property
     def scanner(self) -> ScannerLike:
@@ -84,9 +90,23 @@ class AppState:
             raise WebError(429, "too_many_requests", "Too many requests; wait and try again.",
                            {"Retry-After": security.RateLimiter.retry_after(wait)})
 
-    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``fn`` in the worker pool, giving up after ``settings.request_timeout`` seconds."""
-        future = self.pool.submit(fn, *args, **kwargs)
+    def run(self, fn: Callable[..., T], *args: Any, gate: admission.Gate | None = None, **kwargs: Any) -> T:
+        """Run ``fn`` in the worker pool, giving up after ``settings.request_timeout`` seconds.
+
+        With ``gate``, a slot is taken first (503 ``busy`` when none frees up in time) and given back
+        when ``fn`` really returns, even after the caller gave up on it.
+        """
+        if gate is not None and not gate.enter():
+            raise WebError(503, "busy", "LureLens is busy with other checks right now; try again in a "
+                           "moment.", {"Retry-After": str(max(1, round(gate.wait)))})
+        try:
+            future = self.pool.submit(fn, *args, **kwargs)
+        except BaseException:
+            if gate is not None:
+                gate.leave()
+            raise
+        if gate is not None:
+            future.add_done_callback(lambda _f: gate.leave())
         try:
             return future.result(timeout=self.settings.request_timeout)
         except concurrent.futures.TimeoutError:
@@ -110,7 +130,8 @@ def create_app(settings: Settings | None = None, scanner: ScannerLike | None = N
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_image_bytes + UPLOAD_SLACK,
         MAX_FORM_MEMORY_SIZE=max(settings.max_input_bytes * 2, 512 * 1024),
-        SECRET_KEY=secrets.token_bytes(32),  # per process: sessions only carry the CSRF token
+        # Shared by every process on this data dir (``--processes``): the login session holds.
+        SECRET_KEY=session_key(settings.data_dir),
         SESSION_COOKIE_NAME=f"lurelens_session_{settings.port}",  # cookies ignore ports: don't clash
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
