@@ -56,6 +56,8 @@ class AppState:
         self.origins = security.OriginPolicy(settings, self.paired, lambda: self.port,
                                              security.bundled_extension_id())
         self.limiter = security.RateLimiter(settings.rate_limit_per_minute)
+        self.workers: Any = None
+        """A :class:`web.workers.WorkerPool` when ``serve`` runs one; None: checks run in threads."""
         self.lists_module: Any = None
         """The list manager; None means ``scanner.lists`` (tests inject a fake)."""
         # Checks run here, so a stuck one times out for its caller while other requests go on.
@@ -90,17 +92,45 @@ class AppState:
             raise WebError(429, "too_many_requests", "Too many requests; wait and try again.",
                            {"Retry-After": security.RateLimiter.retry_after(wait)})
 
-    def run(self, fn: Callable[..., T], *args: Any, gate: admission.Gate | None = None, **kwargs: Any) -> T:
+    def refuse_if_full(self, gate: admission.Gate) -> None:
+        """Answer 503 busy before reading the body when ``gate`` has no room at all."""
+        if gate.full():
+            gate.refused += 1
+            raise self.busy(gate)
+
+    @staticmethod
+    def busy(gate: admission.Gate) -> WebError:
+        """The 503 ``busy`` answer."""
+        return WebError(503, "busy", "LureLens is busy with other checks right now; try again in a moment.",
+                        {"Retry-After": str(max(1, round(gate.wait)))})
+
+    def scan(self, method: str, *args: Any, gate: admission.Gate, **kwargs: Any) -> Any:
+        """``Scanner.<method>(*args, **kwargs)`` through ``gate``: in a worker process when the
+        service runs a :class:`web.workers.WorkerPool` (``lurelens serve``), else in a thread."""
+        if self.workers is not None:
+            return self.run(self.workers.submit, method, *args, gate=gate, _future=True, **kwargs)
+        return self.run(getattr(self.scanner, method), *args, gate=gate, **kwargs)
+
+    def lists_changed(self) -> None:
+        """The lists were rebuilt: this process's scanner and the workers' reload them."""
+        reload = getattr(self.scanner, "reload_lists", None)
+        if callable(reload):
+            reload()
+        if self.workers is not None:
+            self.workers.lists_changed()
+
+    def run(self, fn: Callable[..., Any], *args: Any, gate: admission.Gate | None = None,
+            _future: bool = False, **kwargs: Any) -> Any:
         """Run ``fn`` in the worker pool, giving up after ``settings.request_timeout`` seconds.
 
         With ``gate``, a slot is taken first (503 ``busy`` when none frees up in time) and given back
         when ``fn`` really returns, even after the caller gave up on it.
         """
         if gate is not None and not gate.enter():
-            raise WebError(503, "busy", "LureLens is busy with other checks right now; try again in a "
-                           "moment.", {"Retry-After": str(max(1, round(gate.wait)))})
+            raise self.busy(gate)
         try:
-            future = self.pool.submit(fn, *args, **kwargs)
+            # ``_future``: ``fn`` itself returns a future (a worker process's), so no thread waits.
+            future = fn(*args, **kwargs) if _future else self.pool.submit(fn, *args, **kwargs)
         except BaseException:
             if gate is not None:
                 gate.leave()

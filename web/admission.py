@@ -69,6 +69,14 @@ class Gate:
             finally:
                 self.waiting -= 1
 
+    def full(self) -> bool:
+        """True when :meth:`enter` would refuse at once (every slot taken, the queue full).
+
+        Checked before a request body is parsed, so a flood's refused requests cost little.
+        """
+        with self._cond:
+            return self.running >= self.slots and self.waiting >= self.queue
+
     def _take(self) -> bool:
         self.running += 1
         self.peak = max(self.peak, self.running)
@@ -96,9 +104,12 @@ class Limits:
 
     @classmethod
     def for_machine(cls, threads: int, cores: int | None = None, processes: int = 1) -> Limits:
-        """N = cores (split between processes) decodes, 2N link checks (they wait on the network)."""
+        """N = cores (split between processes) decodes and as many link checks.
+
+        Each runs in a worker process of its own (:mod:`web.workers`), so N + M processes at most.
+        """
         cores = max(1, (cores or usable_cores()) // max(1, processes))
-        image, check = cores, 2 * cores
+        image, check = cores, cores
         # Keep at least a quarter of the threads (and 4) for /health, pages and the lists.
         spare = max(0, threads - max(4, threads // 4) - image - check)
         image_queue = min(2 * image, spare // 3)

@@ -78,6 +78,9 @@ def _gate() -> Response | None:
     if not authorized:
         raise WebError(401, "unauthorized",
                        f"Send the access key in the {security.TOKEN_HEADER} header (see `lurelens token`).")
+    # Heavy routes answer "busy" before their body is parsed when their gate has no room.
+    if request.endpoint in ("api.scan", "api.check", "api.page") and request.method == "POST":
+        st.refuse_if_full(st.image_gate if request.endpoint == "api.scan" else st.check_gate)
     routed = request.url_rule is not None  # else the 404/405 is answered by the view machinery
     if routed and request.method == "POST" and request.endpoint not in _BODY_EXEMPT and not request.is_json:
         raise WebError(415, "unsupported_media_type",
@@ -243,9 +246,7 @@ def _as_object(result: Any, **fallback: Any) -> dict[str, Any]:
 
 
 def _lists_changed() -> None:
-    reload = getattr(state().scanner, "reload_lists", None)
-    if callable(reload):
-        reload()
+    state().lists_changed()
 
 
 # ---- routes --------------------------------------------------------------------------------------
@@ -264,7 +265,7 @@ def check() -> Response:
     text = _str_field(body, "text")
     offline = _opt_bool(body, "offline")
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.check, text, offline=offline, gate=st.check_gate)
+    report = st.scan("check", text, offline=offline, gate=st.check_gate)
     audit("check", report, started)
     return jsonify(public(report))
 
@@ -297,8 +298,7 @@ def scan() -> Response:
         raise WebError(415, "unsupported_media_type",
                        "Send the image as multipart field 'image' or JSON {\"image_base64\": …}.")
     started = time.monotonic()
-    report = st.run(st.scanner.scan_image, data, offline=offline, decode_only=decode_only,
-                    gate=st.image_gate)
+    report = st.scan("scan_image", data, offline=offline, decode_only=decode_only, gate=st.image_gate)
     audit("scan", report, started)
     return jsonify(public(report))
 
@@ -319,7 +319,7 @@ def page() -> Response:
     if not url.strip():
         raise EmptyInput("'url' is empty: send the address of the page")
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.analyze_page, html, url, gate=st.check_gate)
+    report = st.scan("analyze_page", html, url, gate=st.check_gate)
     audit("page", report, started)
     return jsonify(public(report))
 

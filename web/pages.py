@@ -78,6 +78,8 @@ def _page_gate() -> Response | None:
         resp = make_response(render_template("login.html"), 401)
         resp.headers["Cache-Control"] = "no-store"
         return resp
+    if request.endpoint in ("pages.scan", "pages.check") and request.method == "POST":
+        st.refuse_if_full(st.image_gate if request.endpoint == "pages.scan" else st.check_gate)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         st.throttle(client_key("page"))
         presented = request.headers.get(security.CSRF_HEADER) or request.form.get(security.CSRF_FIELD)
@@ -199,7 +201,7 @@ def check() -> Response:
     text = request.form.get("text", "")
     offline = True if request.form.get("offline") else None
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.check, text, offline=offline, gate=st.check_gate)
+    report = st.scan("check", text, offline=offline, gate=st.check_gate)
     audit("check", report, started)
     return _result(report)
 
@@ -210,7 +212,7 @@ def scan() -> Response:
     data = read_upload_bytes()
     offline = True if request.form.get("offline") else None
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.scan_image, data, offline=offline, gate=st.image_gate)
+    report = st.scan("scan_image", data, offline=offline, gate=st.image_gate)
     audit("scan", report, started)
     return _result(report)
 
@@ -317,9 +319,7 @@ def _status_view(status: Any) -> dict[str, Any]:
 def _lists_action(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     st = state()
     result = st.run(getattr(_lists(), fn_name), st.settings, *args, **kwargs)
-    reload = getattr(st.scanner, "reload_lists", None)
-    if callable(reload):
-        reload()
+    st.lists_changed()
     return result
 
 
@@ -350,9 +350,7 @@ def lists_add() -> WResponse:
         abort(400)
     try:
         add_list_from("" if content else source, content or None, name=name)
-        reload = getattr(state().scanner, "reload_lists", None)
-        if callable(reload):
-            reload()
+        state().lists_changed()
         flash(i18n.t("added", g.lang, x=name or (source[:80] if not content else UPLOAD_NAME)), "ok")
     except ScannerError as e:
         flash(e.message, "error")

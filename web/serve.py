@@ -19,6 +19,7 @@ from scanner.settings import Settings
 from . import UPLOAD_SLACK, create_app, memory, set_port, state
 from .session import login_url, new_login_secret
 from .token import ensure_token
+from .workers import WorkerPool
 
 log = logging.getLogger("lurelens.web")
 
@@ -123,7 +124,10 @@ def run_until(server: Any, stop: threading.Event, poll: float = 0.2) -> None:
                 channel.close()
             except OSError:
                 pass
-        state(server.lurelens_app).pool.shutdown(wait=False, cancel_futures=True)
+        st = state(server.lurelens_app)
+        st.pool.shutdown(wait=False, cancel_futures=True)
+        if st.workers is not None:
+            st.workers.shutdown()
 
 
 def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool = False,
@@ -135,9 +139,14 @@ def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool 
     memory.tune_allocator()
     server = make_server(settings)
     app = server.lurelens_app
-    # Build the scanner (and load the lists) now, so the first request is not slow.
+    st = state(app)
+    # Checks and scans run in worker processes (web/workers.py): a flood never holds this
+    # process's interpreter lock, and a decoder crash costs one request, not the service.
+    st.workers = WorkerPool(settings, st.limits.image_slots + st.limits.check_slots)
+    # Build the scanners (and load the lists) now, so the first request is not slow.
     try:
-        _ = state(app).scanner
+        _ = st.scanner
+        st.workers.warm()
     except Exception as e:  # the pages will report it per request
         log.warning("scanner not ready at start: %s", type(e).__name__)
     port = int(server.effective_port)

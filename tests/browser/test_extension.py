@@ -243,6 +243,9 @@ def test_e03_wrong_token_shows_pairing_needed(browser: Browser, service: Service
 
 def test_e04_pairing_flow_through_the_pair_page(browser: Browser, service: Service) -> None:
     page = browser.context.new_page()
+    from web.session import new_login_secret  # the pages need the sign-in link `lurelens serve` prints
+
+    page.goto(f"{service.base}/login?secret={new_login_secret(service.settings.data_dir)}")
     page.goto(service.base + "/pair")
     page.click("form button[type=submit]")
     token = page.input_value("#token")

@@ -309,7 +309,7 @@ def test_rows4_5_gates_leave_threads_for_health_and_pages() -> None:
         for cores in (1, 2, 8, 64):
             lim = Limits.for_machine(threads, cores)
             heavy = lim.image_queue + lim.check_queue + min(threads, lim.image_slots + lim.check_slots)
-            assert lim.image_slots == cores and lim.check_slots == 2 * cores
+            assert lim.image_slots == cores and lim.check_slots == cores
             if threads > lim.image_slots + lim.check_slots:
                 assert threads - heavy >= min(4, threads // 4), (threads, cores, lim)
 
@@ -376,3 +376,36 @@ def test_row10_open_anyway_is_exactly_the_checked_url(client: FlaskClient, fake:
     assert parser.hrefs["open"] == url
     if "\u202e" in url:
         assert "[U+202E]" in page  # the text shown still marks the hidden character
+
+
+# ---- the worker processes behind rows 4–5 -------------------------------------------------------------
+
+def test_rows4_5_worker_process_runs_the_real_scanner_and_survives_a_crash(web_settings: Settings) -> None:
+    import os as _os
+
+    from web.workers import WorkerCrashed, WorkerPool
+
+    pool = WorkerPool(web_settings, 1)
+    try:
+        report = pool.submit("check", "https://evil.example/兼职 register", offline=True).result(120)
+        assert report.links and report.links[0].host == "evil.example"
+        scanned = pool.submit("scan_image", _png(), offline=True, decode_only=True).result(60)
+        assert scanned.input_kind == "image"
+        with pytest.raises(Exception) as typed:
+            pool.submit("check", "", offline=True).result(60)
+        assert getattr(typed.value, "code", "") == "empty_input"  # typed errors cross the process line
+        # A decoder crash (here: the worker simply dies) costs that request, not the service.
+        doomed = pool._executor().submit(_os._exit, 3)
+        with pytest.raises(Exception):  # noqa: B017 - BrokenProcessPool, whatever its module
+            doomed.result(60)
+        crashed = pool.submit("check", "https://a.example/", offline=True)
+        try:
+            crashed.result(120)
+        except WorkerCrashed:
+            pass  # submitted while the broken pool was being noticed: the next one works
+        again = pool.submit("check", "https://a.example/", offline=True).result(120)
+        assert again.links[0].host == "a.example"
+        pool.lists_changed()
+        assert pool.submit("check", "https://b.example/", offline=True).result(120).links
+    finally:
+        pool.shutdown()
