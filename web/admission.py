@@ -110,8 +110,9 @@ class Limits:
         """
         cores = max(1, (cores or usable_cores()) // max(1, processes))
         image, check = cores, cores
-        # Keep at least a quarter of the threads (and 4) for /health, pages and the lists.
-        spare = max(0, threads - max(4, threads // 4) - image - check)
+        # Keep an eighth of the threads (at least 2) for /health, pages and the lists. Checks get
+        # the longer queue: most are quick, and a burst of them should wait rather than fail.
+        spare = max(0, threads - max(2, threads // 8) - image - check)
         image_queue = min(2 * image, spare // 3)
-        check_queue = min(2 * check, spare - image_queue)
+        check_queue = min(4 * check, spare - image_queue)
         return cls(image, image_queue, check, check_queue)

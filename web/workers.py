@@ -24,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -54,6 +55,7 @@ def _init(settings: Settings) -> None:
         # /health and the pages stay quick whatever the workers chew on.
         os.nice(WORKER_NICENESS)
     memory.tune_allocator()
+    _exit_with_parent()
     from scanner.pipeline import Scanner
 
     _scanner = Scanner(settings)
@@ -63,6 +65,23 @@ def _init(settings: Settings) -> None:
     except ScannerError:
         pass
     memory.trim()
+
+
+def _exit_with_parent(poll: float = 0.5) -> None:
+    """End this worker when the service is gone, even after a SIGKILL (no clean shutdown ran).
+
+    Each worker holds the task queue's write end too, so it never sees end-of-file when the service
+    dies; a daemon thread watches the parent's pid instead.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="lurelens-parent-watch", daemon=True).start()
 
 
 def _tiny_png() -> bytes:
@@ -129,6 +148,9 @@ class WorkerPool:
             self._reset(pool)
             inner = self._executor().submit(_call, self.generation, method, args, kwargs)
         outer: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        # Running from the start: a caller that gives up (504) cannot cancel it, so its done
+        # callbacks (the admission slot) fire only when the worker really finishes.
+        outer.set_running_or_notify_cancel()
 
         def relay(f: concurrent.futures.Future[Any]) -> None:
             exc = f.exception()
