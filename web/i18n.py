@@ -118,10 +118,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pair_rotate_hint": ("To replace the key, run: lurelens token --rotate",
                          "如需更换密钥，请运行：lurelens token --rotate"),
     "login_title": ("Sign in to LureLens", "登录 LureLens"),
-    "login_needed": ("Open the link printed by `lurelens serve` in the terminal where you started it "
-                     "(or run `lurelens login` for a new one). Only the person who started the "
+    "login_needed": ("Open the link printed by “lurelens serve” in the terminal where you started it "
+                     "(or run “lurelens login” for a new one). Only the person who started the "
                      "service can use these pages.",
-                     "请打开启动 `lurelens serve` 的终端里显示的登录链接（或运行 `lurelens login` "
+                     "请打开启动「lurelens serve」的终端里显示的登录链接（或运行「lurelens login」"
                      "获取新链接）。只有启动本服务的人才能使用这些页面。"),
     "login_hint": ("Each link works once. The browser extension uses its access key instead.",
                    "每个链接只能用一次。浏览器扩展使用访问密钥，不需要登录。"),
