@@ -47,7 +47,7 @@ class WorkerCrashed(ScannerError):
     http_status = 500
 
 
-def _init(settings: Settings) -> None:
+def _init(settings: Settings, parent: int) -> None:
     """Worker start: a lower priority, a tuned allocator, and a scanner of its own, warmed up."""
     global _scanner
     if hasattr(os, "nice"):
@@ -55,7 +55,7 @@ def _init(settings: Settings) -> None:
         # /health and the pages stay quick whatever the workers chew on.
         os.nice(WORKER_NICENESS)
     memory.tune_allocator()
-    _exit_with_parent()
+    _exit_with_parent(parent)
     from scanner.pipeline import Scanner
 
     _scanner = Scanner(settings)
@@ -67,19 +67,20 @@ def _init(settings: Settings) -> None:
     memory.trim()
 
 
-def _exit_with_parent(poll: float = 0.5) -> None:
-    """End this worker when the service is gone, even after a SIGKILL (no clean shutdown ran).
+def _exit_with_parent(parent: int, poll: float = 0.5) -> None:
+    """End this worker when the service (pid ``parent``) is gone, even after a SIGKILL.
 
     Each worker holds the task queue's write end too, so it never sees end-of-file when the service
-    dies; a daemon thread watches the parent's pid instead.
+    dies; a daemon thread watches the parent's pid instead. The pid comes from the service, not from
+    ``os.getppid()`` here: a service killed while this worker was starting would otherwise be
+    recorded as "init" and never missed.
     """
-    parent = os.getppid()
 
     def watch() -> None:
         while True:
-            time.sleep(poll)
             if os.getppid() != parent:
                 os._exit(0)
+            time.sleep(poll)
 
     threading.Thread(target=watch, name="lurelens-parent-watch", daemon=True).start()
 
@@ -126,7 +127,7 @@ class WorkerPool:
             if self._pool is None:
                 self._pool = concurrent.futures.ProcessPoolExecutor(
                     max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_init, initargs=(self.settings,))
+                    initializer=_init, initargs=(self.settings, os.getpid()))
             return self._pool
 
     def warm(self) -> None:

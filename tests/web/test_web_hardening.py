@@ -409,3 +409,39 @@ def test_rows4_5_worker_process_runs_the_real_scanner_and_survives_a_crash(web_s
         assert pool.submit("check", "https://b.example/", offline=True).result(120).links
     finally:
         pool.shutdown()
+
+
+def test_workers_end_when_the_service_is_killed(web_settings: Settings) -> None:
+    """A SIGKILLed service leaves no worker behind (each holds the queue's write end: no EOF)."""
+    import signal
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from scanner.settings import Settings\n"
+        "from web.workers import WorkerPool\n"
+        "pool = WorkerPool(Settings.load(environ={}, data_dir=Path(sys.argv[1]), offline=True), 2)\n"
+        "pool.warm()\n"
+        "print(' '.join(str(p) for p in pool._executor()._processes), flush=True)\n"
+        "time.sleep(120)\n")
+    # "-c" from the source tree: this checkout's web package, whatever is installed.
+    proc = subprocess.Popen([sys.executable, "-c", code, str(web_settings.data_dir)], stdout=subprocess.PIPE,
+                            text=True, cwd=Path(web.__file__).parents[1])
+    try:
+        pids = [int(p) for p in (proc.stdout.readline() if proc.stdout else "").split()]
+        assert len(pids) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+            time.sleep(0.1)
+        assert not [p for p in pids if Path(f"/proc/{p}").exists()
+                    and "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
