@@ -119,8 +119,21 @@ def check_size(width: int, height: int, settings: Settings) -> None:
         )
 
 
+def frame_budget(width: int, height: int, settings: Settings) -> int:
+    """How many frames of a ``width``×``height`` animation are decoded, counted before decoding.
+
+    frames × pixels stays within ``max_image_pixels`` (at least one frame, at most
+    :data:`MAX_FRAMES`): twelve 6000×6000 GIFs of 40 frames cost what twelve photos cost, not 4×.
+
+    >>> frame_budget(6000, 6000, Settings()), frame_budget(1000, 1000, Settings())
+    (1, 4)
+    """
+    pixels = max(1, width * height)
+    return max(1, min(MAX_FRAMES, settings.max_image_pixels // pixels))
+
+
 def load_frames(data: bytes, settings: Settings | None = None) -> list[Gray]:
-    """Decode ``data`` into grayscale frames (the first :data:`MAX_FRAMES` of an animation).
+    """Decode ``data`` into grayscale frames (the first ones of an animation, see :func:`frame_budget`).
 
     EXIF orientation is applied and transparency is composited on white, so a black-on-transparent
     code reads as black on white. Raises :class:`UnsupportedImage`, :class:`ImageTooLarge` or
@@ -159,8 +172,8 @@ def _decode_frames(data: bytes, fmt: str, settings: Settings) -> list[Gray]:
     try:
         check_size(*im.size, settings)
         frames: list[Gray] = []
-        n = _frame_count(im)
-        for index in range(min(n, MAX_FRAMES)):
+        n = min(_frame_count(im), frame_budget(*im.size, settings))
+        for index in range(n):
             if index:
                 try:
                     im.seek(index)

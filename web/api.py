@@ -11,6 +11,7 @@ import binascii
 import dataclasses
 import enum
 import logging
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -70,11 +71,16 @@ def _gate() -> Response | None:
     if request.endpoint == "api.scan" and request.is_json:
         # base64 is 4/3 the size of the image: allow for it on this one route.
         request.max_content_length = st.settings.max_image_bytes * 4 // 3 + 64 * 1024
-    st.throttle(f"{request.remote_addr}|{origin or '-'}")
     # Only the header counts: a token in the query string is ignored (it would end up in logs).
-    if not st.tokens.matches(request.headers.get(security.TOKEN_HEADER)):
+    authorized = st.tokens.matches(request.headers.get(security.TOKEN_HEADER))
+    # Callers without the token have a bucket of their own: they cannot use up the extension's.
+    st.throttle(f"{request.remote_addr}|{origin or '-'}|{'token' if authorized else 'anon'}")
+    if not authorized:
         raise WebError(401, "unauthorized",
                        f"Send the access key in the {security.TOKEN_HEADER} header (see `lurelens token`).")
+    # Heavy routes answer "busy" before their body is parsed when their gate has no room.
+    if request.endpoint in ("api.scan", "api.check", "api.page") and request.method == "POST":
+        st.refuse_if_full(st.image_gate if request.endpoint == "api.scan" else st.check_gate)
     routed = request.url_rule is not None  # else the 404/405 is answered by the view machinery
     if routed and request.method == "POST" and request.endpoint not in _BODY_EXEMPT and not request.is_json:
         raise WebError(415, "unsupported_media_type",
@@ -168,6 +174,19 @@ def audit(kind: str, report: Report, started: float) -> None:
     )
 
 
+def public(report: Report) -> dict[str, Any]:
+    """``report.to_dict()`` as callers see it: ``cached`` is always false.
+
+    Whether an answer came from the expansion cache tells whether someone checked that URL in the
+    last hour; the field stays (schema version 1) but no longer says so.
+    """
+    out = report.to_dict()
+    for link in out.get("links") or ():
+        if isinstance(link, dict) and "cached" in link:
+            link["cached"] = False
+    return out
+
+
 def read_upload_bytes() -> bytes:
     """The first non-empty multipart file field ``image``, bounded and sniffed (shared with pages)."""
     st = state()
@@ -227,9 +246,7 @@ def _as_object(result: Any, **fallback: Any) -> dict[str, Any]:
 
 
 def _lists_changed() -> None:
-    reload = getattr(state().scanner, "reload_lists", None)
-    if callable(reload):
-        reload()
+    state().lists_changed()
 
 
 # ---- routes --------------------------------------------------------------------------------------
@@ -248,9 +265,9 @@ def check() -> Response:
     text = _str_field(body, "text")
     offline = _opt_bool(body, "offline")
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.check, text, offline=offline)
+    report = st.scan("check", text, offline=offline, gate=st.check_gate)
     audit("check", report, started)
-    return jsonify(report.to_dict())
+    return jsonify(public(report))
 
 
 @bp.post("/scan")
@@ -281,9 +298,9 @@ def scan() -> Response:
         raise WebError(415, "unsupported_media_type",
                        "Send the image as multipart field 'image' or JSON {\"image_base64\": …}.")
     started = time.monotonic()
-    report = st.run(st.scanner.scan_image, data, offline=offline, decode_only=decode_only)
+    report = st.scan("scan_image", data, offline=offline, decode_only=decode_only, gate=st.image_gate)
     audit("scan", report, started)
-    return jsonify(report.to_dict())
+    return jsonify(public(report))
 
 
 def _form_bool(key: str) -> bool | None:
@@ -302,9 +319,9 @@ def page() -> Response:
     if not url.strip():
         raise EmptyInput("'url' is empty: send the address of the page")
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.analyze_page, html, url)
+    report = st.scan("analyze_page", html, url, gate=st.check_gate)
     audit("page", report, started)
-    return jsonify(report.to_dict())
+    return jsonify(public(report))
 
 
 @bp.get("/lists")
@@ -330,15 +347,50 @@ def lists_update() -> Response:
     })
 
 
+MAX_LIST_UPLOAD = 8 * 1024 * 1024
+"""Largest list sent as content (the request body cap is about the same)."""
+UPLOAD_NAME = "uploaded.txt"
+
+
+def add_list_from(source: str, content: bytes | None, **kwargs: Any) -> Any:
+    """Add a user list from an http(s) address (the guarded fetcher) or from uploaded content.
+
+    The service never reads a path on this computer: another local account could otherwise have
+    a file it cannot read (but this service can) turned into a list and echoed back by the rules and
+    evidence. The CLI, running as the user, still adds files (``lurelens lists add FILE``).
+    """
+    st = state()
+    mod = _lists()
+    if content is not None:
+        if not content.strip():
+            raise EmptyInput("the list file is empty")
+        if len(content) > MAX_LIST_UPLOAD:
+            raise InputError(f"the list is over {MAX_LIST_UPLOAD // (1024 * 1024)} MiB: add it by its "
+                             "address or with `lurelens lists add` instead")
+        # Written to a private folder of our own (0700, random name) only for the list manager to
+        # copy: nothing about the path comes from the request.
+        with tempfile.TemporaryDirectory(prefix="lurelens-upload-") as tmp:
+            path = Path(tmp) / UPLOAD_NAME
+            path.write_bytes(content)
+            return st.run(mod.add_list, st.settings, str(path), **kwargs)
+    if not source.strip().lower().startswith(("http://", "https://")):
+        raise InputError("a list is added by its http:// or https:// address, or by uploading the file; "
+                         "the service never reads a path on this computer (use `lurelens lists add FILE`)")
+    return st.run(mod.add_list, st.settings, source.strip(), **kwargs)
+
+
 @bp.post("/lists/add")
 def lists_add() -> Response:
-    """Add a user list from a local path or an https:// feed."""
+    """Add a user list from an http(s):// feed (``source``) or from its text (``content``)."""
     body = _json_body()
-    source = _str_field(body, "source")
+    source = _str_field(body, "source", required=False)
+    content = _str_field(body, "content", required=False)
+    if bool(source) == bool(content):
+        raise InputError("send either 'source' (an http:// or https:// address) or 'content' (the list)")
     kwargs = {k: _str_field(body, key, required=False) or None
               for k, key in (("name", "name"), ("fmt", "format"), ("category", "category"))}
-    st = state()
-    result = st.run(_lists().add_list, st.settings, source, **kwargs)
+    data = content.encode("utf-8", "surrogatepass") if content else None
+    result = add_list_from(source, data, **kwargs)
     _lists_changed()
     return jsonify(_as_object(result, added=True))
 

@@ -24,7 +24,13 @@ def add_parsers(subparsers: Any) -> None:
                    action="store_true", default=None,
                    help="allow a non-loopback --host (exposes the service to the network)")
     p.add_argument("--threads", type=int, default=None, help="worker threads (default 32)")
+    p.add_argument("--open", dest="open_browser", action="store_true",
+                   help="open the sign-in link in the default browser")
     p.set_defaults(func=run_serve)
+    lg = subparsers.add_parser("login", help="Print a new one-time sign-in link for the running service.")
+    lg.add_argument("--port", type=int, default=None, help="port of the service (default: settings.port)")
+    lg.add_argument("--open", dest="open_browser", action="store_true", help="open it in the browser")
+    lg.set_defaults(func=run_login)
     t = subparsers.add_parser("token", help="Print the API access key for the browser extension.")
     t.add_argument("--rotate", action="store_true",
                    help="replace the key with a new one (the old one stops working)")
@@ -44,13 +50,33 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         settings = _apply(args, settings)
-        return serve(settings)
+        return serve(settings, open_browser=bool(getattr(args, "open_browser", False)))
     except ScannerError as e:
         print(f"lurelens serve: {e.message}", file=sys.stderr)
         return ExitStatus.BAD_INPUT
     except OSError as e:  # port in use, permission denied
         print(f"lurelens serve: cannot listen: {e.strerror or e}", file=sys.stderr)
         return ExitStatus.BAD_INPUT
+
+
+def run_login(args: argparse.Namespace, settings: Settings) -> int:
+    """``lurelens login``: write a fresh one-time secret to the data dir and print its link.
+
+    Only someone who can write the data dir (the user who runs the service) can do this.
+    """
+    from .session import login_url, new_login_secret
+
+    try:
+        url = login_url(args.port or settings.port, new_login_secret(settings.data_dir))
+    except ScannerError as e:
+        print(f"lurelens login: {e.message}", file=sys.stderr)
+        return ExitStatus.UNAVAILABLE if isinstance(e, StorageError) else ExitStatus.CONFIG
+    print(url)
+    if args.open_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    return ExitStatus.OK
 
 
 def run_token(args: argparse.Namespace, settings: Settings) -> int:

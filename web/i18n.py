@@ -94,7 +94,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list_error": ("Last error", "最近错误"),
     "lists_user": ("Your own lists", "自定义名单"),
     "lists_add": ("Add a list", "添加名单"),
-    "lists_source": ("File path or https:// address of the list", "名单文件路径或 https:// 地址"),
+    "lists_source": ("The list's https:// address", "名单的 https:// 地址"),
+    "lists_file": ("…or a list file from this computer", "……或从本机选择名单文件"),
     "lists_name": ("Name (optional)", "名称（可选）"),
     "lists_remove": ("Remove", "删除"),
     "allow_title": ("Domains you trust", "你信任的域名"),
@@ -120,6 +121,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pair_copy": ("Copy the key", "复制密钥"),
     "pair_rotate_hint": ("To replace the key, run: lurelens token --rotate",
                          "如需更换密钥，请运行：lurelens token --rotate"),
+    "login_title": ("Sign in to LureLens", "登录 LureLens"),
+    "login_needed": ("Open the link printed by “lurelens serve” in the terminal where you started it "
+                     "(or run “lurelens login” for a new one). Only the person who started the "
+                     "service can use these pages.",
+                     "请打开启动「lurelens serve」的终端里显示的登录链接（或运行「lurelens login」"
+                     "获取新链接）。只有启动本服务的人才能使用这些页面。"),
+    "login_hint": ("Each link works once. The browser extension uses its access key instead.",
+                   "每个链接只能用一次。浏览器扩展使用访问密钥，不需要登录。"),
+    "login_failed": ("That sign-in link is wrong or was already used.", "该登录链接无效或已被使用。"),
+    "login_done": ("You are signed in.", "已登录。"),
+    "login_continue": ("Continue", "继续"),
     "error_title": ("Something went wrong", "出错了"),
     "error_back": ("Back to the start", "返回首页"),
     "noscript": ("Works without JavaScript; with it you can also drop or paste an image.",

@@ -311,8 +311,8 @@ def document(version: str) -> dict[str, Any]:
                     "requestBody": _json(
                         {
                             "type": "object",
-                            "required": ["source"],
-                            "properties": {"source": _S, "name": _S, "format": _S, "category": _S},
+                            "properties": {"source": _S, "content": _S, "name": _S, "format": _S,
+                                           "category": _S},
                         }
                     ),
                     "responses": {

@@ -33,38 +33,76 @@ from scanner.models import LinkReport, Message, Report
 from scanner.render import INVISIBLE
 
 from . import i18n, security, state
-from .api import _lists, audit, jsonable, read_upload_bytes
+from .api import MAX_LIST_UPLOAD, UPLOAD_NAME, _lists, add_list_from, audit, jsonable, read_upload_bytes
 from .errors import WebError
+from .session import consume_login_secret
 
 bp = Blueprint("pages", __name__)
 
 
 # ---- gates and template helpers ------------------------------------------------------------------
 
+OPEN_ENDPOINTS = frozenset({"pages.login", "pages.switch_lang"})
+"""Pages served without the login session (the login itself, and the language switch)."""
+
+
+def logged_in() -> bool:
+    """True when this browser opened the login link printed by ``lurelens serve``."""
+    return session.get("auth") is True
+
+
+def client_key(route: str) -> str:
+    """The rate-limit bucket of this request on ``route``.
+
+    The signed-in user has a bucket of its own: a cross-site page (which never carries our
+    ``SameSite=Strict`` cookie) or another local account only drains the anonymous one.
+    """
+    site = request.headers.get("Sec-Fetch-Site", "").lower()
+    if site in ("cross-site", "same-site"):
+        who = "cross"
+    else:
+        who = "user" if logged_in() else "anon"
+    return f"{request.remote_addr}|{route}|{who}"
+
+
 @bp.before_app_request
-def _page_gate() -> None:
+def _page_gate() -> Response | None:
     if request.path.startswith(("/api/", "/static/")):
-        return
-    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
-        return
+        return None
     st = state()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        _same_origin_only(st)
+    routed = request.url_rule is not None  # else a plain 404/405
+    if routed and request.endpoint not in OPEN_ENDPOINTS and not logged_in():
+        # Not rate-limited: cheap, and a hostile page must not be able to lock the user out.
+        resp = make_response(render_template("login.html"), 401)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    if request.endpoint in ("pages.scan", "pages.check") and request.method == "POST":
+        st.refuse_if_full(st.image_gate if request.endpoint == "pages.scan" else st.check_gate)
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        st.throttle(client_key("page"))
+        presented = request.headers.get(security.CSRF_HEADER) or request.form.get(security.CSRF_FIELD)
+        if not security.csrf_ok(session.get("csrf"), presented):
+            raise WebError(403, "csrf_failed", "The form expired or did not come from this page: reload "
+                           "it and try again.")
+    return None
+
+
+def _same_origin_only(st: Any) -> None:
+    """Refuse a form POST that another site (or another localhost port) sent."""
     origin = request.headers.get("Origin")
     site = request.headers.get("Sec-Fetch-Site", "").lower()
     if site in ("cross-site", "same-site"):
         raise WebError(403, "forbidden_origin", "Forms are accepted from LureLens's own pages only.")
     # Our pages send Referrer-Policy: no-referrer, so the browser's own form POSTs carry
     # "Origin: null"; it is accepted only with Sec-Fetch-Site: same-origin (or no Fetch Metadata at
-    # all, in old browsers). The CSRF token below is checked in every case.
+    # all, in old browsers). The CSRF token is checked in every case.
     if origin == "null":
         if site not in ("", "same-origin"):
             raise WebError(403, "forbidden_origin", "Forms are accepted from LureLens's own pages only.")
     elif origin is not None and not st.origins.is_own(origin):
         raise WebError(403, "forbidden_origin", "Forms are accepted from LureLens's own pages only.")
-    st.throttle(f"{request.remote_addr}|page")
-    presented = request.headers.get(security.CSRF_HEADER) or request.form.get(security.CSRF_FIELD)
-    if not security.csrf_ok(session.get("csrf"), presented):
-        raise WebError(403, "csrf_failed", "The form expired or did not come from this page: reload it "
-                       "and try again.")
 
 
 def csrf_token() -> str:
@@ -94,6 +132,7 @@ def _helpers() -> dict[str, Any]:
         "hop_label": lambda k: i18n.label(i18n.HOP_KIND, str(k), lang),
         "stop_label": lambda k: i18n.label(i18n.STOP_REASON, str(k), lang),
         "csrf_token": csrf_token,
+        "logged_in": logged_in,
         "url_parts": url_parts,
         "host_of": host_of,
         "lang_next": request.path if request.method == "GET" else "/",
@@ -169,7 +208,7 @@ def check() -> Response:
     text = request.form.get("text", "")
     offline = True if request.form.get("offline") else None
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.check, text, offline=offline)
+    report = st.scan("check", text, offline=offline, gate=st.check_gate)
     audit("check", report, started)
     return _result(report)
 
@@ -180,7 +219,7 @@ def scan() -> Response:
     data = read_upload_bytes()
     offline = True if request.form.get("offline") else None
     st, started = state(), time.monotonic()
-    report = st.run(st.scanner.scan_image, data, offline=offline)
+    report = st.scan("scan_image", data, offline=offline, gate=st.image_gate)
     audit("scan", report, started)
     return _result(report)
 
@@ -196,7 +235,7 @@ def go() -> Response:
     st = state()
     # Any web page can point a browser here (an <img> is enough): each GET runs a check, so it is
     # rate-limited like a form, and what it checks is one address, not a whole message.
-    st.throttle(f"{request.remote_addr}|go")
+    st.throttle(client_key("go"))
     report: Report | None = None
     error = ""
     if len(url) > GO_URL_CHARS:
@@ -211,7 +250,11 @@ def go() -> Response:
         openable = urlsplit(url).scheme.lower() in ("http", "https") if url else False
     except ValueError:  # "http://[::1": the check above already said what is wrong with it
         openable = False
-    resp = make_response(render_template("go.html", url=url, report=report, error=error, openable=openable))
+    # "Open anyway" goes to exactly the address checked: only HTML-escaped here, never passed
+    # through the display filter (which shows hidden characters as [U+202E] markers for reading).
+    open_href = Markup.escape(url) if openable else None
+    resp = make_response(render_template("go.html", url=url, report=report, error=error, openable=openable,
+                                         open_href=open_href))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -283,9 +326,7 @@ def _status_view(status: Any) -> dict[str, Any]:
 def _lists_action(fn_name: str, *args: Any, **kwargs: Any) -> Any:
     st = state()
     result = st.run(getattr(_lists(), fn_name), st.settings, *args, **kwargs)
-    reload = getattr(st.scanner, "reload_lists", None)
-    if callable(reload):
-        reload()
+    st.lists_changed()
     return result
 
 
@@ -307,14 +348,17 @@ def lists_update() -> WResponse:
 
 @bp.post("/lists/add")
 def lists_add() -> WResponse:
-    """Add a user list."""
+    """Add a user list: an http(s) address, or a file chosen in the browser (never a server path)."""
     source = request.form.get("source", "").strip()
     name = request.form.get("name", "").strip() or None
-    if not source:
+    upload = next((f for f in request.files.getlist("list_file") if f.filename or f.content_length), None)
+    content = upload.stream.read(MAX_LIST_UPLOAD + 1) if upload is not None else None
+    if not source and not content:
         abort(400)
     try:
-        _lists_action("add_list", source, name=name)
-        flash(i18n.t("added", g.lang, x=name or source[:80]), "ok")
+        add_list_from("" if content else source, content or None, name=name)
+        state().lists_changed()
+        flash(i18n.t("added", g.lang, x=name or (source[:80] if not content else UPLOAD_NAME)), "ok")
     except ScannerError as e:
         flash(e.message, "error")
     return redirect(url_for("pages.lists_page"), 303)
@@ -356,15 +400,39 @@ def pair() -> Response:
     return resp
 
 
-@bp.get("/lang")
+@bp.post("/lang")
 def switch_lang() -> WResponse:
-    """Remember the chosen language and go back to where the switch was clicked."""
-    to = request.args.get("to", "")
-    nxt = request.args.get("next", "/")
+    """Remember the chosen language and go back to where the switch was clicked.
+
+    A same-origin POST with the CSRF token (the gate checks both): another site cannot switch it.
+    """
+    to = request.form.get("to", "")
+    nxt = request.form.get("next", "/")
     # Browsers drop tabs and newlines from a URL: "/\t/evil.example" would leave the site.
     if not nxt.startswith("/") or nxt.startswith("//") or "\\" in nxt or not nxt.isprintable():
         nxt = "/"
     resp = redirect(nxt, 303)
     if to in i18n.LANGS:
-        resp.set_cookie("lang", to, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        resp.set_cookie("lang", to, max_age=365 * 24 * 3600, samesite="Strict", httponly=True)
+    return resp
+
+
+@bp.get("/login")
+def login() -> Response:
+    """Open the session with the one-time secret from ``lurelens serve`` (or ``lurelens login``)."""
+    st = state()
+    # Not rate-limited (a hostile page could then lock the user out); 256 random bits are not guessed.
+    if not consume_login_secret(st.settings.data_dir, request.args.get("secret")):
+        if logged_in():
+            return make_response(redirect(url_for("pages.home"), 303))
+        resp = make_response(render_template("login.html", failed=True), 401)
+        resp.headers["Cache-Control"] = "no-store"
+        return resp
+    session.clear()
+    session["auth"] = True
+    session["csrf"] = security.new_csrf_token()
+    # A page rather than a redirect: a SameSite=Strict cookie is not sent on a redirect that a
+    # cross-site click started, while this page's own refresh is same-site.
+    resp = make_response(render_template("login.html", done=True))
+    resp.headers["Cache-Control"] = "no-store"
     return resp

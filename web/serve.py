@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
+import stat
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 from scanner.errors import ConfigError
 from scanner.settings import Settings
 
-from . import UPLOAD_SLACK, create_app, set_port, state
+from . import UPLOAD_SLACK, create_app, memory, set_port, state
+from .session import login_url, new_login_secret
 from .token import ensure_token
+from .workers import WorkerPool
 
 log = logging.getLogger("lurelens.web")
 
@@ -41,6 +46,38 @@ def check_bind(host: str, allow_public: bool) -> None:
             "or pass --allow-public-bind (--i-know-this-exposes-the-service) if you really mean it")
 
 
+def secure_data_dir(data_dir: Path) -> int:
+    """Make ``data_dir`` private: folders 0700, files 0600 (symlinks left alone). Returns how many changed.
+
+    The token, the session key, the expansion cache (every URL checked online and its chain) and the
+    lists live there; another account on this machine must read none of it. New files are private
+    anyway (``serve`` sets the umask to 077); this tightens what older versions left open.
+    """
+    if os.name != "posix":
+        return 0
+    changed = 0
+
+    def tighten(path: str, mode: int) -> None:
+        nonlocal changed
+        try:
+            st = os.lstat(path)
+            if not stat.S_ISLNK(st.st_mode) and stat.S_IMODE(st.st_mode) & 0o077:
+                os.chmod(path, stat.S_IMODE(st.st_mode) & mode, follow_symlinks=False)
+                changed += 1
+        except (OSError, NotImplementedError):
+            pass  # vanished meanwhile, or not ours: the check itself still works
+
+    root = Path(data_dir)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tighten(str(root), 0o700)
+    for folder, dirs, files in os.walk(root):
+        for d in dirs:
+            tighten(os.path.join(folder, d), 0o700)
+        for f in files:
+            tighten(os.path.join(folder, f), 0o600)
+    return changed
+
+
 def make_server(settings: Settings, app: Any = None, *, scanner: Any = None, port: int | None = None) -> Any:
     """A waitress server for ``settings`` (not yet serving); the token exists when this returns.
 
@@ -49,6 +86,7 @@ def make_server(settings: Settings, app: Any = None, *, scanner: Any = None, por
     from waitress.server import create_server
 
     check_bind(settings.host, settings.allow_public_bind)
+    secure_data_dir(settings.data_dir)
     ensure_token(settings)  # before the socket exists: a client never sees a service without a token
     app = app or create_app(settings, scanner)
     server = create_server(
@@ -86,23 +124,46 @@ def run_until(server: Any, stop: threading.Event, poll: float = 0.2) -> None:
                 channel.close()
             except OSError:
                 pass
-        state(server.lurelens_app).pool.shutdown(wait=False, cancel_futures=True)
+        st = state(server.lurelens_app)
+        st.pool.shutdown(wait=False, cancel_futures=True)
+        if st.workers is not None:
+            st.workers.shutdown()
 
 
-def serve(settings: Settings, *, out: IO[str] | None = None,
+def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool = False,
           on_ready: Callable[[Any], None] | None = None) -> int:
-    """Serve until interrupted; prints the URL to open. Returns an exit status."""
+    """Serve until interrupted; prints the sign-in link (and opens it with ``open_browser``)."""
     out = out or sys.stdout
+    if os.name == "posix":
+        os.umask(0o077)  # everything this process creates under the data dir is the user's alone
+    memory.tune_allocator()
+    # The HTTP loop shares the interpreter lock with the request threads: hand it over every 1 ms
+    # (not 5) so a burst of refused requests does not delay /health.
+    sys.setswitchinterval(0.001)
     server = make_server(settings)
     app = server.lurelens_app
-    # Build the scanner (and load the lists) now, so the first request is not slow.
+    st = state(app)
+    # Checks and scans run in worker processes (web/workers.py): a flood never holds this
+    # process's interpreter lock, and a decoder crash costs one request, not the service.
+    st.workers = WorkerPool(settings, st.limits.image_slots + st.limits.check_slots)
+    # Build the scanners (and load the lists) now, so the first request is not slow.
     try:
-        _ = state(app).scanner
+        _ = st.scanner
+        st.workers.warm()
     except Exception as e:  # the pages will report it per request
         log.warning("scanner not ready at start: %s", type(e).__name__)
-    port = server.effective_port
-    url = f"http://127.0.0.1:{port}/"
-    print(f"LureLens is running at {url}  (Ctrl-C to stop)", file=out, flush=True)
+    port = int(server.effective_port)
+    url = login_url(port, new_login_secret(settings.data_dir))
+    print(f"LureLens is running at http://127.0.0.1:{port}/  (Ctrl-C to stop)", file=out, flush=True)
+    print(f"Open this link to sign in (it works once; `lurelens login` makes another):\n    {url}",
+          file=out, flush=True)
+    if open_browser:
+        import webbrowser
+
+        try:
+            webbrowser.open(url)
+        except Exception as e:  # noqa: BLE001 - no browser is not an error: the link is printed
+            log.warning("could not open a browser: %s", type(e).__name__)
     if not is_loopback(settings.host):
         print(f"WARNING: listening on {settings.host}: other machines can reach this service.",
               file=out, flush=True)

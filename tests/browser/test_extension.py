@@ -108,8 +108,12 @@ def test_e03_wrong_token_shows_pairing_needed(browser: Browser, service: Service
 
 def test_e04_pairing_flow_through_the_pair_page(browser: Browser, service: Service) -> None:
     page = browser.context.new_page()
+    from web.session import new_login_secret  # the pages need the sign-in link `lurelens serve` prints
+
+    page.goto(f"{service.base}/login?secret={new_login_secret(service.settings.data_dir)}")
+    page.wait_for_url(service.base + "/")  # the sign-in page refreshes to the home page
     page.goto(service.base + "/pair")
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")  # not the language switch in the header
     token = page.input_value("#token")
     assert token == service.token
     opts = browser.ext_page("options.html")

@@ -21,7 +21,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 import web
 from scanner.settings import Settings
 from web.serve import make_server, run_until
+from web.session import new_login_secret
 from web.token import ensure_token
+
+_SIGN_IN: dict[str, Path] = {}
+"""Service base URL → its data dir: each new browser context opens a fresh one-time sign-in link."""
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +50,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     stop = threading.Event()
     thread = threading.Thread(target=run_until, args=(srv, stop), daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
+    base = f"http://127.0.0.1:{srv.effective_port}"
+    _SIGN_IN[base] = data
+    yield base
+    _SIGN_IN.pop(base, None)
     stop.set()
     thread.join(timeout=10)
 
@@ -59,7 +66,11 @@ def new_page(browser: Any, *, locale: str = "zh-CN", size: str = "desktop", bypa
     w, h = SIZES[size]
     ctx = browser.new_context(locale=locale, viewport={"width": w, "height": h}, bypass_csp=bypass_csp,
                               extra_http_headers={"Accept-Language": locale}, **kw)
-    return ctx.new_page()
+    page = ctx.new_page()
+    for base, data in _SIGN_IN.items():  # as a person does: the link printed by `lurelens serve`
+        page.goto(f"{base}/login?secret={new_login_secret(data)}")
+        page.wait_for_url(f"{base}/")  # the sign-in page refreshes to the home page
+    return page
 
 
 def qr_png(tmp_path: Path, text: str, name: str = "qr.png") -> Path:

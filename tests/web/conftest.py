@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from websupport import BASE, PORT, FakeScanner, Live
+from websupport import BASE, PORT, FakeScanner, Live, login
 
 import web
 from scanner.settings import Settings
@@ -36,6 +36,13 @@ def app(web_settings: Settings, fake: FakeScanner) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
+    """A browser that opened the login link (the API ignores the session: it needs the token)."""
+    return login(app.test_client())
+
+
+@pytest.fixture
+def anon_client(app: Flask) -> FlaskClient:
+    """A browser that never signed in (another local account, or a page on another site)."""
     return app.test_client()
 
 

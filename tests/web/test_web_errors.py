@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 from flask.testing import FlaskClient
-from websupport import BASE, PORT, FakeScanner
+from websupport import BASE, PORT, FakeScanner, login
 
 import scanner.errors as errors
 import web
@@ -35,8 +35,7 @@ def test_every_scanner_error_maps_to_its_status(web_settings: Settings, auth: di
 def test_scanner_error_on_a_page_renders_the_error_page(web_settings: Settings,
                                                         cls: type[errors.ScannerError]) -> None:
     app = web.create_app(web_settings, scanner=FakeScanner(raises=cls("try a photo")))
-    c = app.test_client()
-    c.get("/", base_url=BASE)
+    c = login(app.test_client())
     with c.session_transaction(base_url=BASE) as s:
         token = s["csrf"]
     r = c.post("/check", base_url=BASE, data={"text": "x", "csrf_token": token})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from websupport import BASE, PORT, FakeScanner, csrf_of, fake_report
+from websupport import BASE, PORT, FakeScanner, csrf_of, fake_report, login
 
 import web
 from scanner.errors import InputError, ListError
@@ -40,7 +40,8 @@ def test_home_follows_accept_language_and_switch(client: FlaskClient) -> None:
         as_text=True
     )
     assert '<html lang="en">' in html and "Check a link or a QR code" in html
-    r = client.get("/lang?to=zh&next=/lists", base_url=BASE, headers={"Accept-Language": "en"})
+    r = client.post("/lang", data={"to": "zh", "next": "/lists", "csrf_token": csrf_of(client)},
+                    base_url=BASE, headers={"Accept-Language": "en"})
     assert r.status_code == 303 and r.headers["Location"].endswith("/lists")
     html = client.get("/", base_url=BASE, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="zh-CN">' in html  # the cookie wins over the header
@@ -51,7 +52,7 @@ def test_home_follows_accept_language_and_switch(client: FlaskClient) -> None:
             "/\n/evil.test"],
 )
 def test_language_switch_is_not_an_open_redirect(client: FlaskClient, nxt: str) -> None:
-    r = client.get("/lang", query_string={"to": "en", "next": nxt}, base_url=BASE)
+    r = client.post("/lang", data={"to": "en", "next": nxt, "csrf_token": csrf_of(client)}, base_url=BASE)
     assert r.status_code == 303
     assert r.headers["Location"] in ("/", f"{BASE}/")
 
@@ -68,7 +69,7 @@ def test_home_form_works_without_javascript(client: FlaskClient) -> None:
     )
     assert 'capture="environment"' in html
     assert re.search(r'<label for="text">', html) and '<textarea id="text" name="text"' in html
-    assert html.count('name="csrf_token"') == 2
+    assert html.count('name="csrf_token"') == 3  # the two forms and the language switch
     assert '<script src="/static/app.js" defer></script>' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert "cdn" not in html.lower() and "https://" not in html
@@ -164,8 +165,7 @@ def test_wifi_password_masked(web_settings: Settings) -> None:
             )
 
     app = web.create_app(web_settings, scanner=Wifi())
-    c = app.test_client()
-    c.get("/", base_url=BASE)
+    c = login(app.test_client())
     import io
 
     r = c.post(
@@ -213,15 +213,38 @@ def test_go_never_links_dangerous_schemes(client: FlaskClient, url: str) -> None
 def test_go_is_rate_limited_and_checks_one_address(web_settings: Settings, fake: FakeScanner) -> None:
     # Any page can make a browser GET /go (an <img> is enough): it must not run checks without limit.
     app = web.create_app(web_settings.replace(rate_limit_per_minute=5), scanner=fake)
-    c = app.test_client()
+    c = login(app.test_client())
     codes = [c.get("/go", query_string={"url": f"http://evil.example/{i}"}, base_url=BASE,
                    headers={"Sec-Fetch-Site": "cross-site"}).status_code for i in range(20)]
     assert codes.count(200) <= 6 and codes[-1] == 429
     assert len(fake.calls) == codes.count(200)
     fake.calls.clear()
-    c2 = web.create_app(web_settings, scanner=fake).test_client()
+    c2 = login(web.create_app(web_settings, scanner=fake).test_client())
     r = c2.get("/go", query_string={"url": "b.cn " * 4000}, base_url=BASE)
     assert r.status_code == 200 and fake.calls == []  # too long for an address: not checked
+
+
+def test_row9_cross_site_go_flood_leaves_the_users_limit_alone(web_settings: Settings,
+                                                               fake: FakeScanner) -> None:
+    """Issue 17 row 9: cross-site GETs to /go used up the signed-in user's /go rate limit."""
+    app = web.create_app(web_settings.replace(rate_limit_per_minute=5), scanner=fake)
+    user = login(app.test_client())
+    # What a hostile page can send: no cookie (SameSite=Strict), or a replayed one marked cross-site.
+    stranger = app.test_client()
+    for i in range(20):
+        stranger.get("/go", query_string={"url": f"http://evil.example/{i}"}, base_url=BASE,
+                     headers={"Sec-Fetch-Site": "cross-site"})
+        user.get("/go", query_string={"url": f"http://evil.example/{i}"}, base_url=BASE,
+                 headers={"Sec-Fetch-Site": "cross-site"})
+    assert all(u != "https://mine.example/" for _, u in fake.calls)
+    r = user.get("/go", query_string={"url": "https://mine.example/"}, base_url=BASE,
+                 headers={"Sec-Fetch-Site": "none"})
+    assert r.status_code == 200 and ("check", "https://mine.example/") in fake.calls
+    # Someone without the session gets the sign-in page and runs no check at all.
+    before = len(fake.calls)
+    r = stranger.get("/go", query_string={"url": "https://other.example/"}, base_url=BASE)
+    assert r.status_code == 401 and "lurelens serve" in r.get_data(as_text=True)
+    assert len(fake.calls) == before
 
 
 def test_go_with_an_unparsable_url_is_a_page_not_a_500(client: FlaskClient) -> None:
@@ -238,7 +261,7 @@ def test_go_checks_offline_only(web_settings: Settings) -> None:
             seen.append(offline)
             return fake_report(text)
 
-    web.create_app(web_settings.replace(offline=False), scanner=Spy()).test_client().get(
+    login(web.create_app(web_settings.replace(offline=False), scanner=Spy()).test_client()).get(
         "/go?url=https://a.test/", base_url=BASE
     )
     assert seen == [True]
@@ -285,7 +308,7 @@ class FakeLists:
         fmt: str | None = None,
         category: str | None = None,
     ) -> dict[str, Any]:
-        if path_or_url.startswith("bad"):
+        if path_or_url.startswith(("bad", "https://bad")):
             raise ListError("cannot read that list: check the path")
         self.calls.append(("add", (path_or_url, name, fmt, category)))
         self.user.append(name or path_or_url)
@@ -324,10 +347,13 @@ def test_lists_api(client: FlaskClient, auth: dict[str, str], lists: FakeLists) 
     assert (body["updated"], body["failed"], body["ok"]) == (True, ["feed"], False)
     assert [r["status"] for r in body["results"]] == ["updated", "failed"]
     r = client.post(
-        "/api/v1/lists/add", json={"source": "/tmp/l.txt", "name": "x", "format": "hosts"}, headers=auth
+        "/api/v1/lists/add", json={"source": "https://l.example/l.txt", "name": "x", "format": "hosts"},
+        headers=auth,
     )
-    assert r.status_code == 200 and ("add", ("/tmp/l.txt", "x", "hosts", None)) in lists.calls
-    r = client.post("/api/v1/lists/add", json={"source": "bad"}, headers=auth)
+    assert r.status_code == 200 and ("add", ("https://l.example/l.txt", "x", "hosts", None)) in lists.calls
+    r = client.post("/api/v1/lists/add", json={"content": "bad.example\n", "name": "up"}, headers=auth)
+    assert r.status_code == 200 and lists.calls[-1][1][0].endswith("/uploaded.txt")
+    r = client.post("/api/v1/lists/add", json={"source": "https://bad"}, headers=auth)
     assert r.status_code == 500 and r.get_json()["error"]["code"] == "list_error"
     assert client.post("/api/v1/lists/remove", json={"name": "x"}, headers=auth).status_code == 200
     assert client.post("/api/v1/lists/allow", json={"domain": "a.example"}, headers=auth).status_code == 200
@@ -375,11 +401,11 @@ def test_lists_page_and_allowlist_undo(page_client: FlaskClient, lists: FakeList
     # Update, add, remove.
     page_client.post("/lists/update", base_url=BASE, data={"csrf_token": token})
     page_client.post(
-        "/lists/add", base_url=BASE, data={"source": "/tmp/l.txt", "name": "n2", "csrf_token": token}
+        "/lists/add", base_url=BASE, data={"source": "https://l.example/", "name": "n2", "csrf_token": token}
     )
     page_client.post("/lists/remove", base_url=BASE, data={"name": "mine", "csrf_token": token})
     assert [c[0] for c in lists.calls] == ["allow", "unallow", "update", "add", "remove"]
-    r = page_client.post("/lists/add", base_url=BASE, data={"source": "bad", "csrf_token": token})
+    r = page_client.post("/lists/add", base_url=BASE, data={"source": "https://bad", "csrf_token": token})
     assert r.status_code == 303
     assert "cannot read that list" in page_client.get("/lists", base_url=BASE).get_data(as_text=True)
 
@@ -444,7 +470,7 @@ def test_real_list_manager_end_to_end(web_settings: Settings, auth: dict[str, st
     assert len(rules["block"]) == 3 and isinstance(rules["version"], str) and rules["version"]
     r = c.post("/api/v1/lists/allow", json={"domain": "shop.example.com"}, headers=auth)
     assert r.get_json() == {"domain": "shop.example.com", "allowed": True}
-    c.get("/", base_url=BASE)
+    login(c)
     html = c.get("/lists", base_url=BASE).get_data(as_text=True)
     assert "<code>shop.example.com</code>" in html and "phishtank" in html.lower()
     r = c.post("/api/v1/lists/allow", json={"domain": "shop.example.com", "remove": True}, headers=auth)

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from websupport import BASE, PORT, FakeScanner, csrf_of, fake_report
+from websupport import BASE, PORT, FakeScanner, csrf_of, fake_report, login
 
 import web
 from scanner.models import Payload, PayloadKind, Report
 from scanner.settings import Settings
 from web import security
 from web.security import RateLimiter, bundled_extension_id, extension_id_from_key, host_allowed
+from web.session import new_login_secret
 from web.token import TokenStore, ensure_token, rotate_token, token_path
 
 EXT_ID = "abcdefghijklmnopabcdefghijklmnop"
@@ -374,8 +375,7 @@ def test_l22_no_debugger_no_traceback(client: FlaskClient, auth: dict[str, str],
 def test_l23_hostile_title_escaped(web_settings: Settings, token: str) -> None:
     hostile = "<img src=x onerror=alert(1)>"
     app = web.create_app(web_settings, scanner=FakeScanner(title=hostile))
-    c = app.test_client()
-    c.get("/", base_url=BASE)
+    c = login(app.test_client())
     r = c.post("/check", base_url=BASE, data={"text": "https://evil.example/x", "csrf_token": csrf_of(c)})
     assert r.status_code == 200
     html = r.get_data(as_text=True)
@@ -424,8 +424,9 @@ def test_l25_page_form_without_csrf_refused(page_client: FlaskClient, fake: Fake
     assert r.status_code == 200
 
 
-def test_session_cookie_is_strict_and_port_scoped(client: FlaskClient) -> None:
-    r = client.get("/", base_url=BASE)
+def test_session_cookie_is_strict_and_port_scoped(anon_client: FlaskClient, web_settings: Settings) -> None:
+    secret = new_login_secret(web_settings.data_dir)
+    r = anon_client.get("/login", query_string={"secret": secret}, base_url=BASE)
     cookie = r.headers["Set-Cookie"]
     assert cookie.startswith(f"lurelens_session_{PORT}=")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie

@@ -98,6 +98,17 @@ class FakeScanner:
         return fake_report(url, title="t", input_kind="page")
 
 
+def login(client: FlaskClient, base: str = BASE) -> FlaskClient:
+    """Sign ``client`` in the way a person does: the one-time link that ``lurelens serve`` prints."""
+    import web
+    from web.session import new_login_secret
+
+    secret = new_login_secret(web.state(client.application).settings.data_dir)
+    r = client.get("/login", query_string={"secret": secret}, base_url=base)
+    assert r.status_code == 200, r.status_code
+    return client
+
+
 def csrf_of(client: FlaskClient) -> str:
     """The CSRF token of ``client``'s session."""
     with client.session_transaction(base_url=BASE) as sess:
