@@ -33,7 +33,15 @@ class ListStatus:
     malformed: int
     skipped: int
     suppressed: int
-    """Block entries ignored because they name a platform root, a shortener or a popular domain."""
+    """Block entries ignored because they name a public suffix, a platform root or a shortener."""
+    trust: str
+    """``danger`` or ``caution`` (see sources.toml)."""
+    kept: int
+    """Entries in the index after hygiene."""
+    dropped_popular: int
+    """Block entries dropped because they name a popular domain or known infrastructure."""
+    marked_popular: int
+    """The user's own lists: entries that name a popular domain (kept, only counted)."""
     path: str | None
     url: str | None
     licence: str
@@ -74,6 +82,9 @@ def status(settings: Settings, *, now: float | None = None) -> list[ListStatus]:
             origin=str(info.get("origin", "")), enabled=bool(info.get("enabled", True)),
             entries=int(info.get("entries", 0)), malformed=int(info.get("malformed", 0)),
             skipped=int(info.get("skipped", 0)), suppressed=int(info.get("suppressed", 0)),
+            trust=str(info.get("trust", "danger")), kept=int(info.get("kept", 0)),
+            dropped_popular=int(info.get("dropped_popular", 0)),
+            marked_popular=int(info.get("marked_popular", 0)),
             path=info.get("path"), url=info.get("url"), licence=str(info.get("licence", "")),
             updated_at=float(updated) if isinstance(updated, int | float) else None,
             age_seconds=age, refresh=refresh,
