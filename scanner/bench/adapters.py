@@ -152,7 +152,7 @@ def bench_detect_adapter(
             skipped=f"{folder} has no urls/urls_dev.csv, pages/manifest.json or messages.csv",
         )
     figures: dict[str, Stat] = {}
-    for section in ("urls", "pages", "messages"):
+    for section in ("urls", "urls_prior", "urls_lists", "pages", "messages"):
         for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second"):
             vals = [r.get(section, {}).get(key) for r in runs]
             nums = [float(v) for v in vals if isinstance(v, int | float) and v == v]
@@ -162,12 +162,18 @@ def bench_detect_adapter(
                 figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
     res = BenchResult(
         name="detect",
-        ours_label="heuristics alone (lists off, no network) on a labelled folder",
+        ours_label="URL verdicts (heuristics alone; prior on; bundled lists on), pages, messages; no network",
         reference_label="none: rates are absolute (see docs/heuristics.md)",
         primary="urls_tpr",
         figures=figures,
         params={"eval_dir": str(folder), "repeat": repeat},
-        extra={"rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0]}},
+        extra={
+            "rows": {
+                s: v.get("rows", v.get("pages")) for s, v in runs[0].items() if isinstance(v, dict)
+            },
+            "bundled_dropped_popular": runs[0].get("urls_lists", {}).get("bundled_dropped_popular"),
+            "url_model_time_split": runs[0].get("url_model_time_split", []),
+        },
         notes=["detection rates have no speed reference: ratio is null"],
     )
     res.seconds = time.perf_counter() - started

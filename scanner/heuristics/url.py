@@ -12,10 +12,9 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import repeat
 from urllib.parse import unquote_plus
 
 from ..canonical import CanonicalURL, to_unicode
@@ -174,13 +173,6 @@ define(
     "链接指向网站程序目录（{evidence}），钓鱼工具常被植入此处。",
 )
 define(
-    "url.ngram_label",
-    L,
-    15,
-    "The name {evidence} is spelled like names on scam and phishing lists.",
-    "域名 {evidence} 的拼写方式与诈骗、钓鱼名单上的域名相似。",
-)
-define(
     "url.scheme_inferred",
     INFO,
     0,
@@ -213,6 +205,12 @@ def platforms() -> dict[str, str]:
 def suspicious_tlds() -> dict[str, int]:
     """Suspicious TLD → weight 1–3."""
     return {p[0].lower(): int(p[1]) if len(p) > 1 else 1 for p in _data_lines("tlds.txt")}
+
+
+@cache
+def brand_tlds() -> frozenset[str]:
+    """Brand TLDs (``.aws``, ``.google``): every name under one belongs to that brand."""
+    return frozenset(p[0].lower() for p in _data_lines("brand_tlds.txt"))
 
 
 @cache
@@ -299,11 +297,33 @@ def _brand_hits(text: str) -> list[tuple[Brand, str, str]]:
                 for k in lens:
                     if k >= len(p):
                         break
-                    for cand in (p[:k], p[-k:]):
+                    for cand, rest in ((p[:k], p[k:]), (p[-k:], p[:-k])):
                         b = affix.get(cand)
-                        if b is not None:
+                        if b is not None and _is_glue_word(rest):
                             out.append((b, cand, part))
     return out
+
+
+# Words glued to a brand in look-alike names (paypalsecure, tiktokshop, applesupport): besides the
+# lure vocabulary (_KEYWORDS), these. Anything else glued on makes a different name: "xiaoming" is a
+# person's name, not Xiaomi + "ng"; "hicloudcam" is not iCloud.
+_GLUE = frozenset(
+    "shop store mall app apps web site online help care center centre service services pay payment "
+    "id my the get go official vip hk cn us uk au ca jp tw sg my global intl home club pro plus "
+    "team info mail box cloud net hub desk page pages link now today gift card cards center bank "
+    "auth user users member members ticket tickets job jobs work cash loan deal deals sale sales "
+    "es de fr it br mx in id ph vn th kr ru tr".split()
+)
+
+
+def _is_glue_word(rest: str) -> bool:
+    """True when ``rest`` (what is left of a part beside a brand token) is a word on its own."""
+    if not rest or rest.isdigit():
+        return True
+    if rest in _GLUE or rest in _KEYWORDS:
+        return True
+    return any(rest.startswith(k) and len(k) >= 4 for k in _KEYWORDS) or bool(
+        _KEYWORD_RE.fullmatch(rest))
 
 
 # Look-alike characters folded before looking for brand tokens (paypa1, arnazon, micros0ft).
@@ -801,7 +821,7 @@ def _brand_owned(host: str) -> bool:
     """The host is under a registrable domain a catalogued brand owns (then only structural tricks count)."""
     labels = host.split(".")
     owned = _owned_domains()
-    return any(".".join(labels[i:]) in owned for i in range(len(labels) - 1))
+    return labels[-1] in brand_tlds() or any(".".join(labels[i:]) in owned for i in range(len(labels) - 1))
 
 
 @cache
@@ -965,54 +985,19 @@ def _hidden_email(text: str) -> bool:
     return False
 
 
-NGRAM_SIZES = (2, 3, 4)
+def _model(u: CanonicalURL) -> list[Reason]:
+    from .urlmodel import model_reasons
 
-
-def label_ngrams(label: str) -> list[str]:
-    """Character n-grams of a registered label, with ``^``/``$`` marking its ends."""
-    s = "^" + label.lower() + "$"
-    return [s[i : i + n] for n in NGRAM_SIZES for i in range(len(s) - n + 1)]
-
-
-@cache
-def _ngram_model() -> tuple[dict[str, float], float]:
-    import json
-
-    try:
-        raw = json.loads(_data_text("url_ngram.json"))
-    except FileNotFoundError:
-        return {}, 0.0
-    return {k: float(v) for k, v in raw["llr"].items()}, float(raw.get("prior", 0.0))
-
-
-NGRAM_THRESHOLDS = ((25.0, 30), (15.0, 20), (10.0, 10))
-"""(summed log-likelihood ratio, weight): the first threshold reached sets the reason's weight."""
-
-
-def ngram_score(label: str) -> float:
-    """Summed log-likelihood ratio (scam lists vs popular names) of a label's n-grams."""
-    llr, _prior = _ngram_model()
-    if not llr:
-        return 0.0
-    grams = label_ngrams(label)
-    return sum(map(llr.get, grams, repeat(0.0, len(grams))))
-
-
-def _ngram(u: CanonicalURL) -> list[Reason]:
-    if u.ip or u.is_private_suffix or _platform_of(u) is not None or not u.suffix:
+    if u.ip or not u.suffix or _infra(u):
         return []
-    label = (
-        u.registrable_domain[: -len(u.suffix) - 1] if u.registrable_domain.endswith("." + u.suffix) else ""
-    )
-    if len(label) < 4:
-        return []
-    sc = ngram_score(label)
-    for t, w in NGRAM_THRESHOLDS:
-        if sc >= t:
-            return [
-                make("url.ngram_label", u.registrable_domain[:60], weight=w, source="url", score=round(sc, 1))
-            ]
-    return []
+    return model_reasons(u, _platform_root)
+
+
+def _platform_root(host: str) -> str | None:
+    labels = host.split(".")
+    plats = platforms()
+    return next((".".join(labels[i:]) for i in range(1, len(labels) - 1) if ".".join(labels[i:]) in plats),
+                None)
 
 
 HEURISTICS: tuple[Check, ...] = (
@@ -1031,9 +1016,62 @@ HEURISTICS: tuple[Check, ...] = (
     _path,
     _path_brand,
     _query,
-    _ngram,
+    _model,
 )
 """Every URL heuristic, in the order they run."""
+
+
+POPULAR_CAP = 40
+"""Heaviest weight a URL heuristic may have on a popular site (one reason at most)."""
+MODEL_TENANT_COMPANION = 15
+"""Lowest ``url.model`` weight that counts as something a tenant says (the platform left out)."""
+TENANT_ALONE_WEIGHT = 10
+"""``url.free_hosting`` weight when nothing else about the tenant looks wrong."""
+_TENANT_COMPANIONS = frozenset({
+    "url.brand_in_domain", "url.lure_keyword", "url.random_label", "url.credential_path", "url.model",
+    "url.lookalike_domain", "url.deceptive_subdomain", "url.brand_in_path", "url.pii_in_query",
+    "url.hacked_site_path", "url.mixed_script", "url.userinfo", "url.many_hyphens",
+})
+
+
+_MODEL_COVERS = {"url.suspicious_tld": 0, "url.random_label": 5, "url.digit_heavy": 0, "url.long_host": 0,
+                 "url.many_hyphens": 5, "url.lure_keyword": 20}
+"""What the host's shape rules weigh at most when the model is loaded: it scores the ending, the
+name's words, length, hyphens, digits and randomness itself, so these stay as evidence (a person
+can check them) without being counted twice."""
+
+
+def _model_knows_tld(out: list[Reason]) -> list[Reason]:
+    """Cap the host-shape reasons the model already scores (see :data:`_MODEL_COVERS`)."""
+    from .urlmodel import load
+
+    if load() is None:
+        return out
+    return [replace(r, weight=min(r.weight, _MODEL_COVERS[r.code])) if r.code in _MODEL_COVERS else r
+            for r in out]
+
+
+def _tenant_alone(out: list[Reason]) -> list[Reason]:
+    """A hosting tenant is a signal only together with something else the tenant says.
+
+    ``microsoft.github.io`` or ``my-blog.pages.dev`` alone: the platform reason stays (as evidence)
+    at :data:`TENANT_ALONE_WEIGHT`; with a brand it does not own, lure words, a random name, a
+    model score… (weight 15 or more) it keeps its full weight. A brand's bare name as the tenant
+    (weight 20, e.g. an organisation's own project pages) does not count as a companion.
+    """
+    host = [i for i, r in enumerate(out) if r.code == "url.free_hosting"]
+    if not host:
+        return out
+    def companion(r: Reason) -> bool:
+        bare_brand = r.code == "url.brand_in_domain" and r.weight <= 20
+        weak_model = r.code == "url.model" and r.weight < MODEL_TENANT_COMPANION
+        return r.code in _TENANT_COMPANIONS and r.weight >= 15 and not bare_brand and not weak_model
+
+    if any(companion(r) for r in out):
+        return out
+    for i in host:
+        out[i] = replace(out[i], weight=min(out[i].weight, TENANT_ALONE_WEIGHT))
+    return out
 
 
 def url_reasons(url: CanonicalURL, *, popular: bool = False) -> list[Reason]:
@@ -1046,13 +1084,19 @@ def url_reasons(url: CanonicalURL, *, popular: bool = False) -> list[Reason]:
         return []
     if popular or _brand_owned(url.host):
         out = _userinfo(url) + _query(url) + _port(url) + _hidden(url)
+        if popular and out:
+            # Never danger from heuristics alone, and never danger with one list hit beside them.
+            top = max(out, key=lambda r: r.weight)
+            out = [replace(top, weight=min(top.weight, POPULAR_CAP))]
     else:
         out = []
         for check in HEURISTICS:
             out.extend(check(url))
+        out = _tenant_alone(_model_knows_tld(out))
     if url.scheme_inferred:
         out.append(make("url.scheme_inferred", source="url"))
     return out
 
 
-__all__ = ["Brand", "HEURISTICS", "brands", "id_number_ok", "platforms", "url_reasons", "to_unicode"]
+__all__ = ["Brand", "HEURISTICS", "brand_tlds", "brands", "id_number_ok", "platforms", "url_reasons",
+           "to_unicode"]

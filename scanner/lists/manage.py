@@ -238,7 +238,8 @@ def rules_for_extension(settings: Settings, limit: int) -> dict[str, Any]:
     """Block and allow domains for the extension's declarativeNetRequest rules, most valuable first.
 
     The user's own lists come first, then phishing, crypto phishing, scam and malware lists; lists of
-    one rank share the budget round-robin. Only whole-domain entries are exported (URL entries need
+    one rank share the budget round-robin; ``caution``-tier lists are left out (their hit alone only
+    warns). Only whole-domain entries are exported (URL entries need
     the service). ``allow`` holds allow entries (exact-only roots are exported as they are).
     """
     if limit <= 0:
@@ -259,6 +260,9 @@ def rules_for_extension(settings: Settings, limit: int) -> dict[str, Any]:
         built_at = idx.side.get("built_at")
     finally:
         idx.close()
+
+    # A caution-tier list's hit alone only warns: never a hard block in the browser.
+    per_list = {lid: v for lid, v in per_list.items() if infos[lid].get("trust") != "caution"}
 
     def rank(list_id: int) -> tuple[int, int, int]:
         info = infos[list_id]
