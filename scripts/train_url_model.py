@@ -16,7 +16,9 @@ Data (public; nothing from an evaluation set is trained on):
 * benign (``--benign``, repeatable) — the Umbrella top-100k file bundled with the product
   (2026-07-24, the one popularity snapshot after 2026-06-30 the data rules allow) and
   felixonmars/dnsmasq-china-list ``accelerated-domains.china.conf`` at its last commit before
-  2026-06-30 (WTFPL; domains served from mainland China: the Chinese names Umbrella has few of),
+  2026-06-30 (WTFPL; domains served from mainland China: the Chinese names Umbrella has few of;
+  it leaves out ``.cn`` by design, so the ``.cn`` ending weights are zeroed after fitting — see
+  ``NEUTRAL_ENDINGS``; ``--names-only`` instead drops all of its endings, which measured worse),
   split 80/20 by a hash of the registrable domain: the 20 % never trains and sets the thresholds.
 
 Every registrable domain of ``--exclude`` CSVs (the dev evaluation split) is removed first.
@@ -123,12 +125,18 @@ def _hash_test(reg: str) -> bool:
     return hashlib.sha1(reg.encode()).digest()[0] < 52  # ~20 %
 
 
+NAMES_ONLY: set[str] = set()
+"""Benign hosts whose names train but whose endings do not: the regional list (dnsmasq-china-list)
+leaves out ``.cn`` by design, so its endings would teach that ``.cn`` is rare among real sites."""
+
+
 def matrix(hosts: list[str]) -> object:
     from scipy.sparse import csr_matrix
 
     rows, cols = [], []
     for i, h in enumerate(hosts):
-        idx = {um.index_of(f) for f, _ in um.features(view(h))}
+        skip = ("ending",) if h in NAMES_ONLY else ()
+        idx = {um.index_of(f) for f, part in um.features(view(h)) if part not in skip}
         rows.extend([i] * len(idx))
         cols.extend(idx)
     data = np.ones(len(rows), dtype=np.float32)
@@ -144,7 +152,16 @@ def fit(mal: list[str], ben: list[str], c: float) -> np.ndarray:
     clf.fit(x, y)
     w = clf.coef_[0].astype(np.float32)
     w[um.index_of("bias")] += np.float32(clf.intercept_[0])
+    for f in NEUTRAL_ENDINGS:
+        w[um.index_of(f)] = 0.0
     return w
+
+
+NEUTRAL_ENDINGS = ("e:cn", "tld:cn", "e:com.cn", "e:net.cn", "e:org.cn", "e:gov.cn", "e:edu.cn")
+"""Ending features set to 0 after fitting: dnsmasq-china-list leaves out ``.cn`` by design (its
+users resolve the whole TLD apart), so against it ``.cn`` would look rare among real sites — an
+artifact of the list, not a property of Chinese names. The model then judges a ``.cn`` host by its
+name alone."""
 
 
 def probs(w: np.ndarray, hosts: list[str]) -> np.ndarray:
@@ -220,6 +237,11 @@ def load(args: argparse.Namespace) -> tuple[dict[str, dict[str, str]], list[str]
         for h in map(host_of, f.read_text(encoding="utf-8").splitlines()):
             if h:
                 ben.setdefault(h, f.stem)
+    for f in args.names_only:
+        for h in map(host_of, f.read_text(encoding="utf-8").splitlines()):
+            if h and h not in ben:
+                ben[h] = f.stem
+                NAMES_ONLY.add(h)
     return feeds, snap, ben, excluded
 
 
@@ -228,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--feed", action="append", default=[], help="NAME=GITDIR:PATH")
     ap.add_argument("--snapshot", action="append", default=[], help="NAME=FILE")
     ap.add_argument("--benign", type=Path, action="append", required=True)
+    ap.add_argument("--names-only", type=Path, action="append", default=[],
+                    help="benign list whose names train but whose endings do not (a regional list)")
     ap.add_argument("--exclude", type=Path, action="append", default=[])
     ap.add_argument("--split", default="2026-01-01")
     ap.add_argument("--cutoff", default="2026-05-31")

@@ -176,5 +176,9 @@ def bench_detect_adapter(
         },
         notes=["detection rates have no speed reference: ratio is null"],
     )
+    from ..evaldetect import format_report
+
+    url_part = {k: v for k, v in runs[0].items() if k.startswith("url")}
+    res.notes.extend(format_report(url_part).splitlines())  # per category, lists off and on, time split
     res.seconds = time.perf_counter() - started
     return res

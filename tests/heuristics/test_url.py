@@ -96,7 +96,6 @@ def test_benign_urls_stay_quiet(url: str) -> None:
     [
         "http://10086-jfdh.com/jf/index.php",
         "http://icbc-mmq.com/upgrade/",
-        "https://ms-shop.vip/qr/seckill",
         "http://etc-rz.top/m/",
         "http://203.0.113.9:8080/x.apk",
         "https://paypal.com.account-verify.xyz/",
@@ -106,6 +105,14 @@ def test_benign_urls_stay_quiet(url: str) -> None:
 )
 def test_lures_warn(url: str) -> None:
     assert warns(url)
+
+
+def test_a_cheap_ending_alone_is_evidence_not_a_warning() -> None:
+    # The model scores the ending itself: beside it the TLD reason is shown but not counted twice
+    # (a tier-2 TLD alone used to warn on ~1 % of popular sites).
+    reasons = url_reasons(canonicalize("https://ms-shop.vip/qr/seckill"))
+    tld = [r for r in reasons if r.code == "url.suspicious_tld"]
+    assert tld and tld[0].weight == 0 and tld[0].evidence == ".vip"
 
 
 def test_popular_keeps_known_sites_quiet() -> None:
