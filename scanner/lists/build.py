@@ -9,8 +9,8 @@ The rules applied while compiling (they are data decisions, made once, not per l
   entries are counted per list. URL entries with a real path on those hosts are kept;
 * an allow entry for such a root allows the root only (``pages.dev`` allows ``pages.dev``, never
   ``evil.pages.dev``); other allow entries cover the host and its subdomains;
-* the popular list contributes only entries that are a registrable domain (ICANN suffix) or
-  ``www.`` + one; a private-suffix tenant (``x.github.io``) is never popular;
+* the popular list contributes the registrable domain (ICANN suffix) of each entry; a
+  private-suffix tenant (``x.github.io``) is never popular;
 * list hygiene by trust tier (``trust`` in sources.toml): an entry that is a popular registrable
   domain (or its ``www.``) or known infrastructure (:func:`is_infrastructure`: CDN/DNS roots,
   certificate-status hosts, brand TLDs) is **dropped as popular** from every bundled or configured
@@ -42,7 +42,7 @@ from .store import BLOCK_CATEGORIES, SourceSpec
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = 3
+RULES_VERSION = 4
 """Bump when the compile rules change, so existing indexes are rebuilt."""
 MAX_LIST_BYTES = 512 * 1024 * 1024
 """A list file larger than this is refused (a 2.2-million-domain feed is ~50 MB)."""
@@ -162,9 +162,11 @@ def is_infrastructure(domain: str, *, under: bool = False) -> bool:
 
 
 def popular_domains(domains: Iterable[str]) -> set[str]:
-    """Registrable domains from a popularity list: entries equal to ``reg`` or ``www.`` + ``reg``.
+    """Registrable domains from a popularity list: every entry's registrable domain.
 
-    A private-suffix entry (a tenant such as ``x.github.io``, or ``github.io`` itself) never counts.
+    A DNS popularity list (Umbrella) ranks host names: ``mail.example.com`` in it makes
+    ``example.com`` popular. A private-suffix entry (a tenant such as ``x.github.io``, or
+    ``github.io`` itself) never counts, nor does the root of a tenant it names.
     """
     from ..canonical import domain_parts
 
@@ -174,8 +176,8 @@ def popular_domains(domains: Iterable[str]) -> set[str]:
         if "." not in base or formats._IPV4.match(base):
             continue
         reg, suffix, private = domain_parts(base)
-        if reg == base and suffix and not private:
-            out.add(base)
+        if suffix and not private and reg != suffix:
+            out.add(reg)
     return out
 
 
@@ -296,7 +298,7 @@ def compile_lists(
         if cat == "popular":
             mine = popular_of.get(list_id, set())
             builder.add_domains(sorted(mine), index.pack_meta(list_id, index.POPULAR))
-            info["entries"] = len(mine)
+            info["entries"] = info["kept"] = len(mine)
             continue
         block_kind = index.INFO if cat == "shortener" else index.ALLOW if cat == "allow" else index.BLOCK
         block = list(dict.fromkeys(p.block))

@@ -357,8 +357,9 @@ POPULAR = ListVerdict(popular=True)
 def popular_prior() -> frozenset[str]:
     """The bundled popularity list(s) as a set of names (``www.`` stripped), for ``--no-lists``.
 
-    Read from the bundled ``sources.toml``'s ``popular`` sources; only a registrable domain is ever
-    looked up in it, so tenants and infrastructure names in the file never count.
+    Read from the bundled ``sources.toml``'s ``popular`` sources, each host name reduced to its
+    registrable-domain candidates (as the index build does, without parsing every name at start-up);
+    only a URL's registrable domain is ever looked up in it, never a private-suffix tenant.
     """
     from .store import bundled_sources_file, read_sources_toml
 
@@ -377,5 +378,8 @@ def popular_prior() -> frozenset[str]:
         for line in text.splitlines():
             d = line.split("#", 1)[0].strip().lower()
             if d:
-                out.add(d[4:] if d.startswith("www.") else d)
+                # A host name's registrable domain is one of its last two or three labels: keep
+                # those candidates (a candidate only ever matches a URL's real registrable domain).
+                labels = d.split(".")
+                out.update(".".join(labels[-k:]) for k in (2, 3) if len(labels) >= k)
     return frozenset(out)
