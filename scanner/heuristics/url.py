@@ -555,6 +555,8 @@ _TENANT_COMPANIONS = frozenset({
 })
 
 
+MODEL_AGREES_TLD = 25
+"""``url.suspicious_tld`` weight at most when ``url.model`` fired too (alone it is evidence only)."""
 _MODEL_COVERS = {"url.suspicious_tld": 0, "url.random_label": 5, "url.digit_heavy": 0, "url.long_host": 0,
                  "url.many_hyphens": 5, "url.lure_keyword": 20}
 """What the host's shape rules weigh at most when the model is loaded: it scores the ending, the
@@ -568,8 +570,10 @@ def _model_knows_tld(out: list[Reason]) -> list[Reason]:
 
     if load() is None:
         return out
-    return [replace(r, weight=min(r.weight, _MODEL_COVERS[r.code])) if r.code in _MODEL_COVERS else r
-            for r in out]
+    caps = _MODEL_COVERS
+    if any(r.code == "url.model" for r in out):  # the model agrees: the ending counts a little
+        caps = {**caps, "url.suspicious_tld": MODEL_AGREES_TLD}
+    return [replace(r, weight=min(r.weight, caps[r.code])) if r.code in caps else r for r in out]
 
 
 def _tenant_alone(out: list[Reason]) -> list[Reason]:
