@@ -147,3 +147,11 @@ def test_prior_stays_on_without_lists() -> None:
     assert empty.check(canonicalize(f"https://docs.{top}/")).popular
     assert not empty.check(canonicalize("https://surely-not-popular-4821.example/")).popular
     assert not ListSet.empty(prior=False).check(canonicalize(f"https://{top}/")).popular
+
+
+def test_caution_tier_lists_are_not_hard_blocked_in_the_browser(tiered: Settings) -> None:
+    from scanner.lists.manage import rules_for_extension
+
+    block = set(rules_for_extension(tiered, 1000)["block"])
+    assert "curated.example" in block and "both.example" in block
+    assert "only-here.example" not in block  # the aggregator's hit alone only warns
