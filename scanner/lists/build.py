@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -257,18 +257,7 @@ def compile_lists(
     def shielded(d: str) -> bool:
         return d in protected or is_public_suffix(d, suffixes)
 
-    def popular_entry(d: str, tier: str) -> bool:
-        """Dropped as popular: a popular domain itself, infrastructure, or (low trust) a host under one."""
-        base = d[4:] if d.startswith("www.") else d
-        if base in popular or is_infrastructure(d, under=tier == "caution"):
-            return True
-        if tier != "caution" or "." not in base:
-            return False
-        from ..canonical import domain_parts
-
-        reg, _suffix, private = domain_parts(base)
-        return not private and reg in popular and not any(
-            ".".join(base.split(".")[i:]) in platforms for i in range(1, base.count(".")))
+    popular_entry = partial(_popular_entry, popular=popular, platforms=platforms)
 
     builder = index.IndexBuilder()
     lists_info: list[dict[str, Any]] = []
@@ -293,41 +282,12 @@ def compile_lists(
                 pass
         info.update(entries=p.entries, malformed=p.malformed, skipped=p.skipped,
                     malformed_samples=p.malformed_samples)
-        cat = spec.category
-        suppressed = 0
-        if cat == "popular":
+        if spec.category == "popular":
             mine = popular_of.get(list_id, set())
             builder.add_domains(sorted(mine), index.pack_meta(list_id, index.POPULAR))
             info["entries"] = info["kept"] = len(mine)
             continue
-        block_kind = index.INFO if cat == "shortener" else index.ALLOW if cat == "allow" else index.BLOCK
-        block = list(dict.fromkeys(p.block))
-        user = spec.origin == "user"
-        dropped = marked = 0
-        if block_kind == index.BLOCK:
-            pop = {d for d in block if popular_entry(d, spec.trust)}
-            flagged = pop | {d for d in block if shielded(d)}
-            if user:  # the user's own list: never dropped, only marked
-                marked = len(pop)
-            else:
-                block = [d for d in block if d not in flagged]
-                dropped = len(pop)
-                suppressed += len(flagged) - dropped
-        builder.add_domains(block, index.pack_meta(list_id, block_kind))
-        n_kept = len(block)
-        _add_allow(builder, list_id, p.allow, shielded)
-        for entries, kind in ((p.url_block, block_kind), (p.url_allow, index.ALLOW)):
-            for e in entries:
-                if kind == index.BLOCK and e.path in ("", "/") and not user:
-                    if popular_entry(e.host, spec.trust):
-                        dropped += 1
-                        continue
-                    if shielded(e.host):
-                        suppressed += 1
-                        continue
-                builder.add_url(e.host, index.pack_meta(list_id, kind), e.flags, e.text)
-                n_kept += kind == index.BLOCK
-        info.update(suppressed=suppressed, dropped_popular=dropped, marked_popular=marked, kept=n_kept)
+        info.update(_add_entries(builder, list_id, spec, p, shielded, popular_entry))
         if p.fuzzy:
             fuzzy[spec.name] = p.fuzzy
     allow_id = len(compiled)
@@ -340,6 +300,54 @@ def compile_lists(
     side = {"lists": lists_info, "fuzzy": fuzzy, "built_at": time.time(),
             "block_categories": list(BLOCK_CATEGORIES)}
     return builder, side
+
+
+def _popular_entry(d: str, tier: str, *, popular: set[str], platforms: set[str]) -> bool:
+    """Dropped as popular: a popular domain itself, infrastructure, or (low trust) a host under one."""
+    base = d[4:] if d.startswith("www.") else d
+    if base in popular or is_infrastructure(d, under=tier == "caution"):
+        return True
+    if tier != "caution" or "." not in base:
+        return False
+    from ..canonical import domain_parts
+
+    reg, _suffix, private = domain_parts(base)
+    return not private and reg in popular and not any(
+        ".".join(base.split(".")[i:]) in platforms for i in range(1, base.count(".")))
+
+
+def _add_entries(builder: index.IndexBuilder, list_id: int, spec: SourceSpec, p: formats.ParsedList,
+                 shielded: Any, popular_entry: Any) -> dict[str, int]:
+    """Add one list's entries by the hygiene rules; returns its counts (suppressed, dropped…)."""
+    cat = spec.category
+    block_kind = index.INFO if cat == "shortener" else index.ALLOW if cat == "allow" else index.BLOCK
+    block = list(dict.fromkeys(p.block))
+    user = spec.origin == "user"
+    suppressed = dropped = marked = 0
+    if block_kind == index.BLOCK:
+        pop = {d for d in block if popular_entry(d, spec.trust)}
+        flagged = pop | {d for d in block if shielded(d)}
+        if user:  # the user's own list: never dropped, only marked
+            marked = len(pop)
+        else:
+            block = [d for d in block if d not in flagged]
+            dropped = len(pop)
+            suppressed += len(flagged) - dropped
+    builder.add_domains(block, index.pack_meta(list_id, block_kind))
+    n_kept = len(block)
+    _add_allow(builder, list_id, p.allow, shielded)
+    for entries, kind in ((p.url_block, block_kind), (p.url_allow, index.ALLOW)):
+        for e in entries:
+            if kind == index.BLOCK and e.path in ("", "/") and not user:
+                if popular_entry(e.host, spec.trust):
+                    dropped += 1
+                    continue
+                if shielded(e.host):
+                    suppressed += 1
+                    continue
+            builder.add_url(e.host, index.pack_meta(list_id, kind), e.flags, e.text)
+            n_kept += kind == index.BLOCK
+    return {"suppressed": suppressed, "dropped_popular": dropped, "marked_popular": marked, "kept": n_kept}
 
 
 def _add_allow(builder: index.IndexBuilder, list_id: int, domains: Iterable[str], shielded: Any) -> None:
