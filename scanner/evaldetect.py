@@ -1,9 +1,15 @@
 """``lurelens bench detect``: the issue-6 detection figures on a labelled evaluation folder.
 
-Heuristics alone — no blocklists, no popular-domain allowlist, no network — on:
+No network, on:
 
-* URLs (``urls/urls_dev.csv``): warn = the verdict of :func:`scanner.heuristics.url.url_reasons`
-  (``popular=False``) is caution or danger; TPR/FPR overall, per category and per source.
+* URLs (``urls/urls_dev.csv``), three ways: heuristics alone (no lists, no popularity prior:
+  :func:`scanner.heuristics.url.url_reasons` with ``popular=False``); lists off with the prior on
+  (what ``--no-lists`` gives); and as shipped (bundled lists compiled in a temporary folder, plus
+  the prior). Warn = caution or danger; TPR/FPR overall, warned and danger per category and per
+  source. Beside them: the URL model's time-split table (from its training, see
+  ``scripts/train_url_model.py``) and how many bundled list entries were dropped as popular. The
+  bundled popularity list and the dev split's benign rows share a source, so the prior-on figures
+  for popular rows are optimistic: the heuristics-alone and time-split figures are the honest ones.
 * Pages (``pages/manifest.json``): :func:`page_adapter` is the ``MODULE:FUNCTION`` the folder's
   ``eval_pages.py`` scorer calls (``f(html, url) -> {"warn", "pii"}``); this module computes the
   same figures itself.
@@ -27,17 +33,33 @@ from .errors import ScannerError
 from .heuristics.page import analyze_html
 from .heuristics.text import text_reasons
 from .heuristics.url import url_reasons
-from .models import Reason
+from .lists import ListSet
+from .models import Level, Reason
 from .verdict import decide
 
 
 def url_warns(url: str) -> bool:
     """The URL-only verdict (lists off, popularity prior off) warns."""
+    return url_level(url).warns
+
+
+def url_level(url: str, lists: ListSet | None = None) -> Level:
+    """The URL-only verdict: heuristics alone, or (``lists``) list reasons and the prior as the pipeline
+    applies them (an allow match silences, a popular site keeps the heuristics to one light reason)."""
     try:
         cu = canonicalize(url)
     except ScannerError:
-        return False
-    return decide(url_reasons(cu, popular=False))[0].warns
+        return Level.SAFE
+    reasons: list[Reason] = []
+    popular = False
+    if lists is not None:
+        v = lists.check(cu)
+        if v.allowed:
+            return Level.SAFE
+        reasons.extend(v.reasons)
+        popular = v.popular
+    reasons.extend(url_reasons(cu, popular=popular))
+    return decide(reasons)[0]
 
 
 def message_reasons(text: str) -> list[Reason]:
@@ -75,17 +97,19 @@ def _rate(hit: int, n: int) -> float:
     return hit / n if n else float("nan")
 
 
-def bench_urls(csv_path: Path) -> dict[str, Any]:
-    """TPR/FPR of the URL heuristics on a ``url,label,source,category,…`` CSV."""
+def bench_urls(csv_path: Path, lists: ListSet | None = None) -> dict[str, Any]:
+    """TPR/FPR of the URL verdict (see :func:`url_level`) on a ``url,label,source,category,…`` CSV."""
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
     tot: Counter[tuple[str, str]] = Counter()
     hit: Counter[tuple[str, str]] = Counter()
+    danger: Counter[tuple[str, str]] = Counter()
     t0 = time.perf_counter()
     for r in rows:
-        w = url_warns(r["url"])
+        level = url_level(r["url"], lists)
         for key in (("label", r["label"]), ("category", r["category"]), ("source", r["source"])):
             tot[key] += 1
-            hit[key] += w
+            hit[key] += level.warns
+            danger[key] += level is Level.DANGER
     secs = time.perf_counter() - t0
     out: dict[str, Any] = {
         "rows": len(rows),
@@ -98,7 +122,8 @@ def bench_urls(csv_path: Path) -> dict[str, Any]:
     for (kind, name), n in sorted(tot.items()):
         if kind == "label":
             continue
-        out["by_" + kind][name] = {"n": n, "warned": hit[(kind, name)], "rate": _rate(hit[(kind, name)], n)}
+        out["by_" + kind][name] = {"n": n, "warned": hit[(kind, name)], "rate": _rate(hit[(kind, name)], n),
+                                   "danger": danger[(kind, name)]}
     return out
 
 
@@ -108,6 +133,24 @@ def _page_html(path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("gb18030", errors="replace")
+
+
+def bundled_lists(tmp: Path) -> tuple[ListSet, int]:
+    """The bundled lists compiled under ``tmp``, and how many entries were dropped as popular."""
+    from .lists.manage import status
+    from .settings import Settings
+
+    settings = Settings.load(environ={}, data_dir=tmp)
+    dropped = sum(r.dropped_popular for r in status(settings))
+    return ListSet.load(settings), dropped
+
+
+def url_model_split() -> list[dict[str, Any]]:
+    """The time-split table stored with the shipped URL model (empty when there is no model)."""
+    from .heuristics.urlmodel import load
+
+    m = load()
+    return list(m.meta.get("time_split", [])) if m is not None else []
 
 
 def bench_pages(manifest: Path) -> dict[str, Any]:
@@ -220,7 +263,16 @@ def bench_detect(
     out: dict[str, Any] = {}
     urls = eval_dir / "urls" / "urls_dev.csv"
     if urls.exists():
+        import tempfile
+
         out["urls"] = bench_urls(urls)
+        out["urls_prior"] = bench_urls(urls, ListSet.empty())
+        with tempfile.TemporaryDirectory(prefix="lurelens-bench-") as tmp:
+            lists, dropped = bundled_lists(Path(tmp))
+            out["urls_lists"] = bench_urls(urls, lists)
+            out["urls_lists"]["bundled_dropped_popular"] = dropped
+            del lists
+        out["url_model_time_split"] = url_model_split()
     manifest = eval_dir / "pages" / "manifest.json"
     if manifest.exists():
         out["pages"] = bench_pages(manifest)
@@ -255,16 +307,31 @@ def _page_lines(p: dict[str, Any], name: str) -> list[str]:
 def format_report(res: dict[str, Any]) -> str:
     """The figures as plain text."""
     lines: list[str] = []
-    if "urls" in res:
-        u = res["urls"]
+    titles = (("urls", "heuristics alone: lists off, popularity prior off"),
+              ("urls_prior", "lists off (--no-lists), popularity prior on"),
+              ("urls_lists", "as shipped: bundled lists and popularity prior on"))
+    for key, title in titles:
+        if key not in res:
+            continue
+        u = res[key]
         lines.append(
-            f"URLs (heuristics alone, lists off): {u['rows']} rows  TPR {u['tpr']:.3f}  FPR {u['fpr']:.4f}"
+            f"URLs ({title}): {u['rows']} rows  TPR {u['tpr']:.3f}  FPR {u['fpr']:.4f}"
             f"  ({u['urls_per_second']:.0f} URLs/s incl. parsing)"
         )
+        if "bundled_dropped_popular" in u:
+            lines.append(f"  bundled list entries dropped as popular: {u['bundled_dropped_popular']}")
         for kind in ("by_category", "by_source"):
             lines.append(f"  {kind[3:]}:")
             for name, v in u[kind].items():
-                lines.append(f"    {name:32s} n={v['n']:5d}  warned={v['warned']:5d}  rate={v['rate']:.3f}")
+                lines.append(f"    {name:32s} n={v['n']:5d}  warned={v['warned']:5d}  rate={v['rate']:.3f}"
+                             f"  danger={v.get('danger', 0):5d}")
+    if res.get("url_model_time_split"):
+        lines.append("URL model, time split (its training data, not this folder): warned at held-out "
+                     "benign FPR 2% / 0.5% / 0.1%")
+        for r in res["url_model_time_split"]:
+            cells = "  ".join("     -" if r.get(k) is None else f"{r[k]:6.3f}"
+                              for k in ("low", "mid", "high"))
+            lines.append(f"    {r['set']:40s} n={r['n']:6d}  {cells}")
     for key, name in (
         ("pages", "Pages (dev)"),
         ("pages_own", "Pages (own families, tests/data/pages_own)"),

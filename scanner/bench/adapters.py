@@ -161,7 +161,8 @@ def bench_detect_adapter(
         )
     figures: dict[str, Stat] = {}
     units = {"urls_per_second": "URLs/s", "ms_median": "ms/page", "messages_per_second": "messages/s"}
-    for section in ("urls", "pages", "pages_own", "pages_later", "pages_rendered", "messages"):
+    for section in ("urls", "urls_prior", "urls_lists", "pages", "pages_own", "pages_later", "pages_rendered",
+                    "messages"):
         for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median",
                     "median_seconds", "max_seconds", "median_page_seconds", "max_page_seconds",
                     "messages_per_second"):
@@ -183,22 +184,32 @@ def bench_detect_adapter(
             figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
     res = BenchResult(
         name="detect",
-        ours_label="heuristics alone (lists off, no network) on a labelled folder",
+        ours_label="URL verdicts (heuristics alone; prior on; bundled lists on), pages, messages; no network",
         reference_label="none: rates are absolute (see docs/heuristics.md)",
         primary="urls_tpr",
         figures=figures,
         params={"eval_dir": str(folder), "repeat": repeat},
         extra={
-            "rows": {s: runs[0][s].get("rows", runs[0][s].get("pages")) for s in runs[0] if s != "links"},
+            "rows": {
+                s: v.get("rows", v.get("pages"))
+                for s, v in runs[0].items()
+                if isinstance(v, dict) and s != "links"
+            },
             # PII precision/recall per field, dev pages and the project's own page families.
             "pages_by_field": {
                 s: runs[0][s]["by_field"] for s in ("pages", "pages_own", "pages_later") if s in runs[0]
             },
             "messages_per_cpu_second": runs[0].get("messages", {}).get("messages_per_cpu_second"),
+            "bundled_dropped_popular": runs[0].get("urls_lists", {}).get("bundled_dropped_popular"),
+            "url_model_time_split": runs[0].get("url_model_time_split", []),
         },
         notes=["detection rates have no speed reference: ratio is null"]
         + [f"links: {s} (--links-fixtures DIR)" for s in links["skipped"]],
     )
+    from ..evaldetect import format_report
+
+    url_part = {k: v for k, v in runs[0].items() if k.startswith("url")}
+    res.notes.extend(format_report(url_part).splitlines())  # per category, lists off and on, time split
     msgs = runs[0].get("messages", {})
     # The text model's leave-one-source-out table (from its training report), one line per corpus.
     res.notes.extend(line.strip() for line in loso_lines(msgs.get("loso", []), msgs.get("model_trained")))

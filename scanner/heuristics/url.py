@@ -9,185 +9,21 @@ files under ``scanner/data/``, loaded once on first use. ``docs/heuristics.md`` 
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from functools import cache, lru_cache
 from importlib import resources
-from itertools import repeat
 from urllib.parse import quote, unquote_plus
 
 from ..canonical import CanonicalURL, to_unicode
 from ..models import Reason, Severity
-from ..reasons import define, make
+from ..reasons import make
+from . import urlcodes  # noqa: F401 - defines the url.* reason codes
+from .brandmatch import Brand, _brand_hits, _brand_owned, _brand_tokens, _one_edit, brand_tlds, brands
+from .urlwords import _KEYWORD_RE, _KEYWORDS, _STATIC_EXT, _WP_STOCK
 
 H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
-
-define(
-    "url.ip_host",
-    M,
-    45,
-    "The link uses a bare IP address ({evidence}) instead of a name.",
-    "链接使用裸IP地址（{evidence}）而不是域名。",
-)
-define(
-    "url.private_ip",
-    L,
-    10,
-    "The link points to a local or private network address ({evidence}).",
-    "链接指向本地或内网地址（{evidence}）。",
-)
-define(
-    "url.punycode",
-    L,
-    15,
-    "The address uses international characters ({evidence}): check it is the site you expect.",
-    "网址含有国际化字符（{evidence}）：请确认是你要访问的网站。",
-)
-define(
-    "url.mixed_script",
-    H,
-    65,
-    "The address mixes alphabets to look like another name ({evidence}).",
-    "网址混用不同文字来冒充其他名称（{evidence}）。",
-)
-define(
-    "url.hidden_characters",
-    M,
-    45,
-    "The link holds invisible or text-reversing characters ({evidence}): it can read differently "
-    "from what it opens (a file named 'gnp.exe' shows as 'exe.png').",
-    "链接含有不可见或反转文字方向的字符（{evidence}）：看到的和实际打开的可能不同"
-    "（如“exe.png”实为“gnp.exe”）。",
-)
-define(
-    "url.userinfo",
-    H,
-    55,
-    "The link hides its real destination behind an '@' ({evidence}).",
-    "链接用“@”隐藏真实目的地（{evidence}）。",
-)
-define(
-    "url.suspicious_tld",
-    L,
-    20,
-    "The address ends in {evidence}, a cheap domain ending often used by throwaway scam sites.",
-    "网址后缀为{evidence}，这类廉价后缀常被一次性诈骗网站使用。",
-)
-define(
-    "url.free_hosting",
-    M,
-    30,
-    "The page is a tenant of {platform} ({evidence}): anyone can create such an address in minutes.",
-    "该页面托管在{platform}上（{evidence}）：任何人几分钟就能建立这样的网址。",
-)
-define(
-    "url.brand_in_domain",
-    H,
-    55,
-    "The address names {brand} but is not a {brand} website ({evidence}).",
-    "网址含有“{brand}”字样，但并非{brand}官方网站（{evidence}）。",
-)
-define(
-    "url.deceptive_subdomain",
-    H,
-    50,
-    "The address starts like another website's name ({evidence}) to hide the real domain.",
-    "网址开头伪装成另一个网站（{evidence}），以隐藏真实域名。",
-)
-define(
-    "url.lure_keyword",
-    L,
-    15,
-    "The address contains words scam sites use ({evidence}).",
-    "网址含有诈骗网站常用的词（{evidence}）。",
-)
-define(
-    "url.random_label",
-    L,
-    20,
-    "The address looks randomly generated ({evidence}).",
-    "网址看起来是随机生成的（{evidence}）。",
-)
-define(
-    "url.long_host",
-    L,
-    10,
-    "The host name is unusually long ({evidence} characters).",
-    "主机名异常地长（{evidence}个字符）。",
-)
-define(
-    "url.many_hyphens",
-    L,
-    15,
-    "The address strings many words together with hyphens ({evidence}).",
-    "网址用多个连字符拼接词语（{evidence}）。",
-)
-define(
-    "url.digit_heavy",
-    L,
-    10,
-    "The address mixes many digits into its name ({evidence}).",
-    "网址名称中夹杂大量数字（{evidence}）。",
-)
-define(
-    "url.nonstandard_port",
-    L,
-    30,
-    "The link uses an unusual port ({evidence}).",
-    "链接使用了不常见的端口（{evidence}）。",
-)
-define(
-    "url.credential_path",
-    M,
-    30,
-    "The link's path asks to log in, verify or claim ({evidence}).",
-    "链接路径含有登录、验证或领取等字样（{evidence}）。",
-)
-define(
-    "url.pii_in_query",
-    M,
-    40,
-    "The link carries personal data in its parameters ({evidence}).",
-    "链接参数中带有个人信息（{evidence}）。",
-)
-define(
-    "url.brand_in_path",
-    M,
-    30,
-    "The link's path names {brand} on a site that is not {brand}'s ({evidence}).",
-    "链接路径冒用“{brand}”名称，但网站并非{brand}所有（{evidence}）。",
-)
-define(
-    "url.lookalike_domain",
-    H,
-    50,
-    "The address is one letter away from {brand} ({evidence}): a look-alike name.",
-    "网址与“{brand}”只差一个字母（{evidence}）：这是仿冒域名。",
-)
-define(
-    "url.hacked_site_path",
-    M,
-    40,
-    "The link points into a website's program folders ({evidence}), where phishing kits are planted.",
-    "链接指向网站程序目录（{evidence}），钓鱼工具常被植入此处。",
-)
-define(
-    "url.ngram_label",
-    L,
-    15,
-    "The name {evidence} is spelled like names on scam and phishing lists.",
-    "域名 {evidence} 的拼写方式与诈骗、钓鱼名单上的域名相似。",
-)
-define(
-    "url.scheme_inferred",
-    INFO,
-    0,
-    "The link had no http:// or https://; it was read as a web address.",
-    "链接未写 http:// 或 https://，已按网址处理。",
-)
-
 
 # --- data -------------------------------------------------------------------------------------------
 
@@ -221,208 +57,9 @@ def infra_roots() -> frozenset[str]:
     return frozenset(p[0].lower() for p in _data_lines("infra.txt"))
 
 
-@dataclass(frozen=True, slots=True)
-class Brand:
-    """One brand: its key, host tokens, display names and official registrable domains."""
-
-    key: str
-    host: tuple[str, ...]
-    word: frozenset[str]
-    names: tuple[str, ...]
-    domains: frozenset[str]
-
-    @property
-    def label(self) -> str:
-        """The name shown to people."""
-        return self.names[0] if self.names else self.key
-
-    def owns(self, host: str) -> bool:
-        """True when ``host`` is one of the brand's domains or under one."""
-        h = host.lower().rstrip(".")
-        return any(h == d or h.endswith("." + d) for d in self.domains)
-
-
-@cache
-def brands() -> tuple[Brand, ...]:
-    """All brands of ``brands.toml``."""
-    raw = tomllib.loads(_data_text("brands.toml"))
-    out = []
-    for key, b in raw.items():
-        out.append(
-            Brand(
-                key=key,
-                host=tuple(t.lower() for t in b.get("host", ())),
-                word=frozenset(t.lower() for t in b.get("word", ())),
-                names=tuple(b.get("names", ())),
-                domains=frozenset(d.lower() for d in b.get("domains", ())),
-            )
-        )
-    return tuple(out)
-
-
-@cache
-def _brand_tokens() -> tuple[dict[str, Brand], dict[str, Brand], tuple[int, ...]]:
-    """``(whole-part tokens, affix tokens, affix lengths)``.
-
-    Short or common tokens (``jd``, ``etc``, ``apple``) only count as a whole part of a label;
-    longer ones (``paypal``, ``10086``) also count at the start or end of a part
-    (``paypalsecure``, ``secure-10086jf``), never buried in the middle (``hicloudcam`` is not
-    ``icloud``).
-    """
-    whole: dict[str, Brand] = {}
-    affix: dict[str, Brand] = {}
-    for b in brands():
-        for t in b.host:
-            whole.setdefault(t, b)
-            if t not in b.word and len(t) >= 5:
-                affix.setdefault(t, b)
-    return whole, affix, tuple(sorted({len(t) for t in affix}))
-
-
-_PARTS = re.compile(r"[a-z]+|[0-9]+")
-
-
-def _brand_hits(text: str) -> list[tuple[Brand, str, str]]:
-    """``(brand, token, part)`` for brand tokens in a dotted/hyphenated name."""
-    whole, affix, lens = _brand_tokens()
-    out = []
-    for label in text.split("."):
-        for part in label.split("-"):
-            if not part:
-                continue
-            subs = [part] if part.isalpha() or part.isdigit() else [part, *_PARTS.findall(part)]
-            for p in subs:
-                b = whole.get(p)
-                if b is not None:
-                    out.append((b, p, part))
-                    continue
-                for k in lens:
-                    if k >= len(p):
-                        break
-                    for cand in (p[:k], p[-k:]):
-                        b = affix.get(cand)
-                        if b is not None:
-                            out.append((b, cand, part))
-    return out
-
-
 # Look-alike characters folded before looking for brand tokens (paypa1, arnazon, micros0ft).
 _FOLD = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "$": "s"})
 
-_KEYWORDS = {
-    # account and security actions
-    "login": 3,
-    "signin": 3,
-    "logon": 3,
-    "verify": 3,
-    "verification": 3,
-    "validate": 3,
-    "secure": 2,
-    "security": 1,
-    "account": 2,
-    "update": 1,
-    "unlock": 3,
-    "confirm": 2,
-    "recover": 3,
-    "authenticat": 3,
-    "suspend": 3,
-    "webscr": 3,
-    "billing": 2,
-    "refund": 2,
-    "wallet": 3,
-    # claims and rewards
-    "claim": 3,
-    "reward": 2,
-    "airdrop": 4,
-    "giveaway": 3,
-    "bonus": 1,
-    "prize": 2,
-    "gift": 1,
-    "free": 1,
-    "redeem": 2,
-    "voucher": 1,
-    "promo": 1,
-    "drop": 1,
-    "eligib": 3,
-    "presale": 3,
-    # delivery and tolls
-    "redeliver": 3,
-    "parcel": 2,
-    "tracking": 2,
-    "toll": 2,
-    "customs": 1,
-    "package": 1,
-    # crypto and investment lures
-    "dapp": 4,
-    "defi": 2,
-    "staking": 2,
-    "web3": 2,
-    "nft": 2,
-    "mint": 1,
-    "usdt": 3,
-    "btc": 1,
-    "eth": 1,
-    "invest": 2,
-    "profit": 2,
-    "forex": 2,
-    "trading": 2,
-    "trade": 1,
-    "crypto": 2,
-    "bitcoin": 2,
-    "swap": 2,
-    "coin": 2,
-    "token": 2,
-    "bit": 1,
-    "dex": 1,
-    "fund": 1,
-    "mining": 2,
-    "exchange": 1,
-    "market": 1,
-    "rectif": 4,
-    "whitelist": 3,
-    "connect": 1,
-    "synchroniz": 3,
-    "sync": 2,
-    "resolve": 2,
-    "fix": 1,
-    "validation": 3,
-    "migrat": 2,
-    "restore": 2,
-    "node": 2,
-    "rpc": 2,
-    "bridge": 2,
-    "protocol": 1,
-    "multichain": 3,
-    "onchain": 2,
-    "vault": 1,
-    "launchpad": 2,
-    "chain": 1,
-    "assist": 1,
-    # service desks
-    "support": 2,
-    "helpdesk": 3,
-    "service": 1,
-    "notice": 1,
-    "alert": 2,
-    "online": 1,
-    "portal": 1,
-    # zh pinyin lures (兼职, 佣金, 积分, 兑换, 领取, 红包, 贷款, 福利, 认证, 注销, 刷单)
-    "jianzhi": 3,
-    "yongjin": 3,
-    "jifen": 2,
-    "duihuan": 3,
-    "lingqu": 3,
-    "hongbao": 3,
-    "daikuan": 3,
-    "fuli": 2,
-    "renzheng": 3,
-    "zhuxiao": 3,
-    "jfdh": 3,
-    "lingli": 3,
-    "shuadan": 3,
-    "zhuli": 2,
-}
-_KEYWORD_RE = re.compile("|".join(sorted(map(re.escape, _KEYWORDS), key=len, reverse=True)))
 
 _PATH_WORDS = re.compile(
     r"(?:log-?in|sign-?in|log-?on|verif|validat|auth|unlock|confirm|recover|secur|account|update"
@@ -805,68 +442,6 @@ def _query(u: CanonicalURL) -> list[Reason]:
     return [make("url.pii_in_query", ", ".join(kinds), source="url")]
 
 
-def _brand_owned(host: str) -> bool:
-    """The host is under a registrable domain a catalogued brand owns (then only structural tricks count)."""
-    labels = host.split(".")
-    owned = _owned_domains()
-    return any(".".join(labels[i:]) in owned for i in range(len(labels) - 1))
-
-
-@cache
-def _owned_domains() -> frozenset[str]:
-    return frozenset(d for b in brands() for d in b.domains if "." in d and d not in _SHARED_SUFFIXES)
-
-
-# Domains listed for a brand that many others share (never treat all of gov.cn as "owned").
-_SHARED_SUFFIXES = frozenset({"gov.cn", "gov.uk", "mass.gov"})
-
-
-@cache
-def _deletes() -> dict[str, Brand]:
-    """Symmetric-delete index of brand tokens (6+ letters) for one-edit look-alikes."""
-    out: dict[str, Brand] = {}
-    for b in brands():
-        for t in b.host:
-            if len(t) >= 6 and t.isalpha():
-                if len(t) >= 7:
-                    for i in range(len(t)):
-                        out.setdefault(t[:i] + t[i + 1 :], b)
-    return out
-
-
-def _one_edit(word: str) -> tuple[Brand, str] | None:
-    """The brand whose token (7+ letters) is one typo from ``word``.
-
-    Typos counted: a dropped letter (``myetherwalet``), a doubled letter (``coinbasee``), one
-    letter replaced or two swapped (``ledqer``, ``paypla``). Not counted: an extra different
-    letter (``tiktokv`` is a brand's own service name far more often than a fake).
-    """
-    whole = _brand_tokens()[0]
-    n = len(word)
-    if word in whole or n < 6 or n > 20:
-        return None
-    dels = _deletes()
-    b = dels.get(word)  # word = token minus one letter
-    if b is not None:
-        return b, word
-    for i in range(n):
-        cand = word[:i] + word[i + 1 :]
-        t = whole.get(cand)
-        if t is not None and len(cand) >= 7 and i > 0 and word[i] == word[i - 1]:
-            return t, word  # doubled letter
-        b = dels.get(cand)
-        if b is not None and any(len(tok) == n and _subst_or_swap(tok, word) for tok in b.host):
-            return b, word
-    return None
-
-
-def _subst_or_swap(a: str, b: str) -> bool:
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    if len(diff) == 1:
-        return True
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-
-
 def _lookalike(u: CanonicalURL) -> list[Reason]:
     if u.ip or _infra(u):
         return []
@@ -888,40 +463,6 @@ def _lookalike(u: CanonicalURL) -> list[Reason]:
     return []
 
 
-_STATIC_EXT = (
-    ".js",
-    ".css",
-    ".png",
-    ".jpg",
-    ".jpeg",
-    ".gif",
-    ".svg",
-    ".webp",
-    ".woff",
-    ".woff2",
-    ".ttf",
-    ".eot",
-    ".ico",
-    ".mp4",
-    ".mp3",
-    ".map",
-    ".json",
-    ".xml",
-    ".txt",
-    ".pdf",
-)
-_WP_STOCK = frozenset(
-    {
-        "wp-login.php",
-        "admin-ajax.php",
-        "xmlrpc.php",
-        "wp-cron.php",
-        "load-scripts.php",
-        "load-styles.php",
-        "admin-post.php",
-        "async-upload.php",
-    }
-)
 
 
 def _path_brand(u: CanonicalURL) -> list[Reason]:
@@ -973,54 +514,19 @@ def _hidden_email(text: str) -> bool:
     return False
 
 
-NGRAM_SIZES = (2, 3, 4)
+def _model(u: CanonicalURL) -> list[Reason]:
+    from .urlmodel import model_reasons
 
-
-def label_ngrams(label: str) -> list[str]:
-    """Character n-grams of a registered label, with ``^``/``$`` marking its ends."""
-    s = "^" + label.lower() + "$"
-    return [s[i : i + n] for n in NGRAM_SIZES for i in range(len(s) - n + 1)]
-
-
-@cache
-def _ngram_model() -> tuple[dict[str, float], float]:
-    import json
-
-    try:
-        raw = json.loads(_data_text("url_ngram.json"))
-    except FileNotFoundError:
-        return {}, 0.0
-    return {k: float(v) for k, v in raw["llr"].items()}, float(raw.get("prior", 0.0))
-
-
-NGRAM_THRESHOLDS = ((25.0, 30), (15.0, 20), (10.0, 10))
-"""(summed log-likelihood ratio, weight): the first threshold reached sets the reason's weight."""
-
-
-def ngram_score(label: str) -> float:
-    """Summed log-likelihood ratio (scam lists vs popular names) of a label's n-grams."""
-    llr, _prior = _ngram_model()
-    if not llr:
-        return 0.0
-    grams = label_ngrams(label)
-    return sum(map(llr.get, grams, repeat(0.0, len(grams))))
-
-
-def _ngram(u: CanonicalURL) -> list[Reason]:
-    if u.ip or u.is_private_suffix or _platform_of(u) is not None or not u.suffix:
+    if u.ip or not u.suffix or _infra(u):
         return []
-    label = (
-        u.registrable_domain[: -len(u.suffix) - 1] if u.registrable_domain.endswith("." + u.suffix) else ""
-    )
-    if len(label) < 4:
-        return []
-    sc = ngram_score(label)
-    for t, w in NGRAM_THRESHOLDS:
-        if sc >= t:
-            return [
-                make("url.ngram_label", u.registrable_domain[:60], weight=w, source="url", score=round(sc, 1))
-            ]
-    return []
+    return model_reasons(u, _platform_root)
+
+
+def _platform_root(host: str) -> str | None:
+    labels = host.split(".")
+    plats = platforms()
+    return next((".".join(labels[i:]) for i in range(1, len(labels) - 1) if ".".join(labels[i:]) in plats),
+                None)
 
 
 HEURISTICS: tuple[Check, ...] = (
@@ -1039,9 +545,66 @@ HEURISTICS: tuple[Check, ...] = (
     _path,
     _path_brand,
     _query,
-    _ngram,
+    _model,
 )
 """Every URL heuristic, in the order they run."""
+
+
+POPULAR_CAP = 40
+"""Heaviest weight a URL heuristic may have on a popular site (one reason at most)."""
+MODEL_TENANT_COMPANION = 15
+"""Lowest ``url.model`` weight that counts as something a tenant says (the platform left out)."""
+TENANT_ALONE_WEIGHT = 10
+"""``url.free_hosting`` weight when nothing else about the tenant looks wrong."""
+_TENANT_COMPANIONS = frozenset({
+    "url.brand_in_domain", "url.lure_keyword", "url.random_label", "url.credential_path", "url.model",
+    "url.lookalike_domain", "url.deceptive_subdomain", "url.brand_in_path", "url.pii_in_query",
+    "url.hacked_site_path", "url.mixed_script", "url.userinfo", "url.many_hyphens",
+})
+
+
+MODEL_AGREES_TLD = 25
+"""``url.suspicious_tld`` weight at most when ``url.model`` fired too (alone it is evidence only)."""
+_MODEL_COVERS = {"url.suspicious_tld": 0, "url.random_label": 5, "url.digit_heavy": 0, "url.long_host": 0,
+                 "url.many_hyphens": 5, "url.lure_keyword": 20}
+"""What the host's shape rules weigh at most when the model is loaded: it scores the ending, the
+name's words, length, hyphens, digits and randomness itself, so these stay as evidence (a person
+can check them) without being counted twice."""
+
+
+def _model_knows_tld(out: list[Reason]) -> list[Reason]:
+    """Cap the host-shape reasons the model already scores (see :data:`_MODEL_COVERS`)."""
+    from .urlmodel import load
+
+    if load() is None:
+        return out
+    caps = _MODEL_COVERS
+    if any(r.code == "url.model" for r in out):  # the model agrees: the ending counts a little
+        caps = {**caps, "url.suspicious_tld": MODEL_AGREES_TLD}
+    return [replace(r, weight=min(r.weight, caps[r.code])) if r.code in caps else r for r in out]
+
+
+def _tenant_alone(out: list[Reason]) -> list[Reason]:
+    """A hosting tenant is a signal only together with something else the tenant says.
+
+    ``microsoft.github.io`` or ``my-blog.pages.dev`` alone: the platform reason stays (as evidence)
+    at :data:`TENANT_ALONE_WEIGHT`; with a brand it does not own, lure words, a random name, a
+    model score… (weight 15 or more) it keeps its full weight. A brand's bare name as the tenant
+    (weight 20, e.g. an organisation's own project pages) does not count as a companion.
+    """
+    host = [i for i, r in enumerate(out) if r.code == "url.free_hosting"]
+    if not host:
+        return out
+    def companion(r: Reason) -> bool:
+        bare_brand = r.code == "url.brand_in_domain" and r.weight <= 20
+        weak_model = r.code == "url.model" and r.weight < MODEL_TENANT_COMPANION
+        return r.code in _TENANT_COMPANIONS and r.weight >= 15 and not bare_brand and not weak_model
+
+    if any(companion(r) for r in out):
+        return out
+    for i in host:
+        out[i] = replace(out[i], weight=min(out[i].weight, TENANT_ALONE_WEIGHT))
+    return out
 
 
 def url_reasons(url: CanonicalURL, *, popular: bool = False) -> list[Reason]:
@@ -1054,13 +617,19 @@ def url_reasons(url: CanonicalURL, *, popular: bool = False) -> list[Reason]:
         return []
     if popular or _brand_owned(url.host):
         out = _userinfo(url) + _query(url) + _port(url) + _hidden(url)
+        if popular and out:
+            # Never danger from heuristics alone, and never danger with one list hit beside them.
+            top = max(out, key=lambda r: r.weight)
+            out = [replace(top, weight=min(top.weight, POPULAR_CAP))]
     else:
         out = []
         for check in HEURISTICS:
             out.extend(check(url))
+        out = _tenant_alone(_model_knows_tld(out))
     if url.scheme_inferred:
         out.append(make("url.scheme_inferred", source="url"))
     return out
 
 
-__all__ = ["Brand", "HEURISTICS", "brands", "id_number_ok", "platforms", "url_reasons", "to_unicode"]
+__all__ = ["Brand", "HEURISTICS", "brand_tlds", "brands", "id_number_ok", "platforms", "url_reasons",
+           "to_unicode"]

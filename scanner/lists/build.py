@@ -9,8 +9,15 @@ The rules applied while compiling (they are data decisions, made once, not per l
   entries are counted per list. URL entries with a real path on those hosts are kept;
 * an allow entry for such a root allows the root only (``pages.dev`` allows ``pages.dev``, never
   ``evil.pages.dev``); other allow entries cover the host and its subdomains;
-* the popular list contributes only entries that are a registrable domain (ICANN suffix) or
-  ``www.`` + one; a private-suffix tenant (``x.github.io``) is never popular.
+* the popular list contributes the registrable domain (ICANN suffix) of each entry; a
+  private-suffix tenant (``x.github.io``) is never popular;
+* list hygiene by trust tier (``trust`` in sources.toml): an entry that is a popular registrable
+  domain (or its ``www.``) or known infrastructure (:func:`is_infrastructure`: CDN/DNS roots,
+  certificate-status hosts, brand TLDs) is **dropped as popular** from every bundled or configured
+  block list; a ``caution``-tier list (broad aggregators) also loses every entry *under* a popular
+  registrable domain that is not a hosting-platform tenant. Both are counted per list
+  (``dropped_popular``). The user's own lists (``lists add``) are never dropped, only marked
+  (``marked_popular``).
 """
 
 from __future__ import annotations
@@ -18,12 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +42,7 @@ from .store import BLOCK_CATEGORIES, SourceSpec
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = 2
+RULES_VERSION = 4
 """Bump when the compile rules change, so existing indexes are rebuilt."""
 MAX_LIST_BYTES = 512 * 1024 * 1024
 """A list file larger than this is refused (a 2.2-million-domain feed is ~50 MB)."""
@@ -57,6 +65,13 @@ def platforms_file() -> Path | None:
     from importlib.resources import files
 
     p = Path(str(files("scanner"))) / "data" / "platforms.txt"
+    return p if p.is_file() else None
+
+
+def _data_file(name: str) -> Path | None:
+    from importlib.resources import files
+
+    p = Path(str(files("scanner"))) / "data" / name
     return p if p.is_file() else None
 
 
@@ -114,10 +129,44 @@ def is_public_suffix(domain: str, suffixes: frozenset[str]) -> bool:
     return bool(parent) and ("*." + parent) in suffixes and ("!" + domain) not in suffixes
 
 
-def popular_domains(domains: Iterable[str]) -> set[str]:
-    """Registrable domains from a popularity list: entries equal to ``reg`` or ``www.`` + ``reg``.
+@cache
+def _brand_tlds() -> frozenset[str]:
+    p = _data_file("brand_tlds.txt")
+    if p is None:
+        return frozenset()
+    lines = (line.split("#", 1)[0].strip().lower() for line in p.read_text(encoding="utf-8").splitlines())
+    return frozenset(t for t in lines if t)
 
-    A private-suffix entry (a tenant such as ``x.github.io``, or ``github.io`` itself) never counts.
+
+_CERT_STATUS = re.compile(r"ocsp|(?:^|[.\-])crls?\d*(?:[.\-]|$)")
+
+
+def is_infrastructure(domain: str, *, under: bool = False) -> bool:
+    """Names people are never sent to and no feed should list as a whole.
+
+    CDN/DNS roots of ``scanner/data/infra.txt`` (hosts under them too when ``under``: phishing
+    does get served from CDN tenant names, so only low-trust lists lose those), certificate-status
+    hosts (OCSP/CRL responders: browsers fetch them by themselves), and brand TLDs (``.aws``,
+    ``.google``: every name under them belongs to the one company that runs the TLD).
+    """
+    from ..heuristics.url import infra_roots
+
+    labels = domain.split(".")
+    if labels[-1] in _brand_tlds():
+        return True
+    roots = infra_roots()
+    base = domain[4:] if domain.startswith("www.") else domain
+    if base in roots or under and any(".".join(labels[i:]) in roots for i in range(1, len(labels) - 1)):
+        return True
+    return bool(_CERT_STATUS.search(".".join(labels[:-1])))
+
+
+def popular_domains(domains: Iterable[str]) -> set[str]:
+    """Registrable domains from a popularity list: every entry's registrable domain.
+
+    A DNS popularity list (Umbrella) ranks host names: ``mail.example.com`` in it makes
+    ``example.com`` popular. A private-suffix entry (a tenant such as ``x.github.io``, or
+    ``github.io`` itself) never counts, nor does the root of a tenant it names.
     """
     from ..canonical import domain_parts
 
@@ -127,8 +176,8 @@ def popular_domains(domains: Iterable[str]) -> set[str]:
         if "." not in base or formats._IPV4.match(base):
             continue
         reg, suffix, private = domain_parts(base)
-        if reg == base and suffix and not private:
-            out.add(base)
+        if suffix and not private and reg != suffix:
+            out.add(reg)
     return out
 
 
@@ -172,10 +221,12 @@ def fingerprint(settings: Settings, specs: Sequence[SourceSpec]) -> bytes:
     """A digest of everything the index depends on: rules, sources, their files, the allowlist."""
     parts: list[Any] = [index.VERSION, RULES_VERSION, sys.byteorder]
     for s in specs:
-        parts.append([s.name, s.category, s.format, s.origin, s.enabled,
+        parts.append([s.name, s.category, s.format, s.origin, s.enabled, s.trust,
                       _stat(store.effective_file(settings, s), settings.data_dir)])
     parts.append(_stat(store.allow_path(settings), settings.data_dir))
     parts.append(_stat(platforms_file()))
+    parts.append(_stat(_data_file("infra.txt")))
+    parts.append(_stat(_data_file("brand_tlds.txt")))
     return hashlib.sha256(json.dumps(parts, default=str).encode()).digest()
 
 
@@ -206,6 +257,8 @@ def compile_lists(
     def shielded(d: str) -> bool:
         return d in protected or is_public_suffix(d, suffixes)
 
+    popular_entry = partial(_popular_entry, popular=popular, platforms=platforms)
+
     builder = index.IndexBuilder()
     lists_info: list[dict[str, Any]] = []
     fuzzy: dict[str, list[str]] = {}
@@ -216,7 +269,8 @@ def compile_lists(
             "origin": spec.origin, "url": spec.url, "path": str(c.file) if c.file else None,
             "licence": spec.licence, "refresh": spec.refresh, "enabled": spec.enabled,
             "entries": 0, "malformed": 0, "skipped": 0, "suppressed": 0, "error": c.error,
-            "malformed_samples": [], "mtime": None,
+            "malformed_samples": [], "mtime": None, "trust": spec.trust,
+            "kept": 0, "dropped_popular": 0, "marked_popular": 0,
         }
         lists_info.append(info)
         if p is None or not spec.enabled:
@@ -228,41 +282,72 @@ def compile_lists(
                 pass
         info.update(entries=p.entries, malformed=p.malformed, skipped=p.skipped,
                     malformed_samples=p.malformed_samples)
-        cat = spec.category
-        suppressed = 0
-        if cat == "popular":
+        if spec.category == "popular":
             mine = popular_of.get(list_id, set())
             builder.add_domains(sorted(mine), index.pack_meta(list_id, index.POPULAR))
-            info["entries"] = len(mine)
+            info["entries"] = info["kept"] = len(mine)
             continue
-        block_kind = index.INFO if cat == "shortener" else index.ALLOW if cat == "allow" else index.BLOCK
-        block = p.block
-        if block_kind == index.BLOCK:
-            kept = [d for d in dict.fromkeys(block) if not shielded(d)]
-            suppressed += len(set(block)) - len(kept)
-            block = kept
-        else:
-            block = list(dict.fromkeys(block))
-        builder.add_domains(block, index.pack_meta(list_id, block_kind))
-        _add_allow(builder, list_id, p.allow, shielded)
-        for entries, kind in ((p.url_block, block_kind), (p.url_allow, index.ALLOW)):
-            for e in entries:
-                if kind == index.BLOCK and e.path in ("", "/") and shielded(e.host):
-                    suppressed += 1
-                    continue
-                builder.add_url(e.host, index.pack_meta(list_id, kind), e.flags, e.text)
-        info["suppressed"] = suppressed
+        info.update(_add_entries(builder, list_id, spec, p, shielded, popular_entry))
         if p.fuzzy:
             fuzzy[spec.name] = p.fuzzy
     allow_id = len(compiled)
     lists_info.append({"name": USER_ALLOW, "category": "allow", "format": "plain", "origin": "user",
                        "url": None, "path": None, "licence": "", "refresh": 0, "enabled": True,
                        "entries": len(user_allow), "malformed": 0, "skipped": 0, "suppressed": 0,
-                       "error": "", "malformed_samples": [], "mtime": None})
+                       "error": "", "malformed_samples": [], "mtime": None, "trust": "danger",
+                       "kept": len(user_allow), "dropped_popular": 0, "marked_popular": 0})
     _add_allow(builder, allow_id, user_allow, shielded)
     side = {"lists": lists_info, "fuzzy": fuzzy, "built_at": time.time(),
             "block_categories": list(BLOCK_CATEGORIES)}
     return builder, side
+
+
+def _popular_entry(d: str, tier: str, *, popular: set[str], platforms: set[str]) -> bool:
+    """Dropped as popular: a popular domain itself, infrastructure, or (low trust) a host under one."""
+    base = d[4:] if d.startswith("www.") else d
+    if base in popular or is_infrastructure(d, under=tier == "caution"):
+        return True
+    if tier != "caution" or "." not in base:
+        return False
+    from ..canonical import domain_parts
+
+    reg, _suffix, private = domain_parts(base)
+    return not private and reg in popular and not any(
+        ".".join(base.split(".")[i:]) in platforms for i in range(1, base.count(".")))
+
+
+def _add_entries(builder: index.IndexBuilder, list_id: int, spec: SourceSpec, p: formats.ParsedList,
+                 shielded: Any, popular_entry: Any) -> dict[str, int]:
+    """Add one list's entries by the hygiene rules; returns its counts (suppressed, dropped…)."""
+    cat = spec.category
+    block_kind = index.INFO if cat == "shortener" else index.ALLOW if cat == "allow" else index.BLOCK
+    block = list(dict.fromkeys(p.block))
+    user = spec.origin == "user"
+    suppressed = dropped = marked = 0
+    if block_kind == index.BLOCK:
+        pop = {d for d in block if popular_entry(d, spec.trust)}
+        flagged = pop | {d for d in block if shielded(d)}
+        if user:  # the user's own list: never dropped, only marked
+            marked = len(pop)
+        else:
+            block = [d for d in block if d not in flagged]
+            dropped = len(pop)
+            suppressed += len(flagged) - dropped
+    builder.add_domains(block, index.pack_meta(list_id, block_kind))
+    n_kept = len(block)
+    _add_allow(builder, list_id, p.allow, shielded)
+    for entries, kind in ((p.url_block, block_kind), (p.url_allow, index.ALLOW)):
+        for e in entries:
+            if kind == index.BLOCK and e.path in ("", "/") and not user:
+                if popular_entry(e.host, spec.trust):
+                    dropped += 1
+                    continue
+                if shielded(e.host):
+                    suppressed += 1
+                    continue
+            builder.add_url(e.host, index.pack_meta(list_id, kind), e.flags, e.text)
+            n_kept += kind == index.BLOCK
+    return {"suppressed": suppressed, "dropped_popular": dropped, "marked_popular": marked, "kept": n_kept}
 
 
 def _add_allow(builder: index.IndexBuilder, list_id: int, domains: Iterable[str], shielded: Any) -> None:

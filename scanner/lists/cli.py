@@ -16,7 +16,7 @@ from typing import IO, Any
 from ..errors import ConfigError, ExitStatus, InputError, ScannerError
 from ..settings import Settings
 from .formats import FORMATS
-from .store import CATEGORIES
+from .store import BLOCK_CATEGORIES, CATEGORIES
 
 OK, BAD_INPUT, CONFIG, FAILED = (
     ExitStatus.OK, ExitStatus.BAD_INPUT, ExitStatus.CONFIG, ExitStatus.UNAVAILABLE
@@ -24,7 +24,8 @@ OK, BAD_INPUT, CONFIG, FAILED = (
 
 _T = {
     "en": {
-        "head": ("list", "category", "entries", "bad", "ignored", "age", "last error"),
+        "head": ("list", "category", "trust", "entries", "kept", "dropped popular", "bad", "ignored", "age",
+                 "last error"),
         "updated": "updated: {entries} entries (was {previous})",
         "not_modified": "not modified",
         "failed": "FAILED: {message}",
@@ -37,7 +38,8 @@ _T = {
         "never": "never",
     },
     "zh": {
-        "head": ("名单", "类别", "条目", "格式错误", "已忽略", "更新于", "最近错误"),
+        "head": ("名单", "类别", "可信度", "条目", "保留", "因热门剔除", "格式错误", "已忽略", "更新于",
+                 "最近错误"),
         "updated": "已更新：{entries} 条（原 {previous} 条）",
         "not_modified": "无变化",
         "failed": "更新失败：{message}",
@@ -130,11 +132,14 @@ def _status(args: argparse.Namespace, settings: Settings, out: IO[str], as_json:
     table = [t["head"]]
     for r in rows:
         name = r.name if r.enabled else f"{r.name} (off)"
-        table.append((name, r.category, f"{r.entries:,}", f"{r.malformed:,}", f"{r.suppressed:,}",
+        # The user's own lists are never dropped from: their popular entries show as "(N marked)".
+        pop = f"({r.marked_popular:,} marked)" if r.marked_popular else f"{r.dropped_popular:,}"
+        table.append((name, r.category, r.trust if r.category in BLOCK_CATEGORIES else "-", f"{r.entries:,}",
+                      f"{r.kept:,}", pop, f"{r.malformed:,}", f"{r.suppressed:,}",
                       _age(r.age_seconds, t["never"]) + ("*" if r.due else ""), r.last_error[:60] or "-"))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
     for row in table:
-        cells = [str(c).rjust(w) if 2 <= i <= 4 else str(c).ljust(w)
+        cells = [str(c).rjust(w) if 3 <= i <= 7 else str(c).ljust(w)
                  for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         out.write("  ".join(cells).rstrip() + "\n")
     return OK

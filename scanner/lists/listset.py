@@ -15,6 +15,7 @@ import time
 import zlib
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .. import reasons
@@ -53,6 +54,15 @@ reasons.define(
     "该网址在你自己的拦截名单 {list} 中（条目 {entry}）。",
 )
 
+reasons.define(
+    "blocklist.popular_listed", Severity.MEDIUM, 45,
+    "Listed by {list}, but this is a very popular site: probably a list error (entry {entry}).",
+    "名单 {list} 收录了该网址，但这是非常热门的网站：很可能是名单有误（条目 {entry}）。",
+)
+
+CAUTION_TIER_WEIGHT = 45
+"""A hit on one ``caution``-tier list alone warns (caution); another list or a heuristic makes it danger."""
+
 MAX_REASONS = 5
 """At most this many block reasons per URL (one per list and entry)."""
 
@@ -84,7 +94,7 @@ class ListVerdict:
     allowed: bool = False
     """An allow entry or the user's allowlist matched: suppresses blocks and heuristics."""
     popular: bool = False
-    """The host is a popular registrable domain or its ``www.`` (never a tenant)."""
+    """The host is under a popular registrable domain and is not a hosting platform's tenant."""
     matches: tuple[ListMatch, ...] = ()
 
     @property
@@ -113,12 +123,15 @@ def _is_separator(c: str) -> bool:
 class ListSet:
     """The loaded lists. Build with :meth:`load`; :meth:`check` is cheap and thread-safe."""
 
-    def __init__(self, idx: ix.Index | None) -> None:
+    def __init__(self, idx: ix.Index | None, prior: frozenset[str] | None = None) -> None:
         self._index = idx
-        self._reasons: dict[ListMatch, Reason] = {}  # Reasons are immutable: reuse them for repeat hits
+        self._reasons: dict[tuple[ListMatch, str], Reason] = {}  # immutable: reused for repeat hits
+        self._prior = prior
         if idx is None:
             self._n = 0
             self._lists: list[tuple[str, str]] = []
+            self._weak: frozenset[int] = frozenset()
+            self._own: frozenset[int] = frozenset()
             self.info: list[dict[str, Any]] = []
             self.fuzzy: dict[str, list[str]] = {}
             return
@@ -128,6 +141,8 @@ class ListSet:
         self._salt = idx.salt
         self.info = list(idx.side.get("lists", []))
         self._lists = [(str(i.get("name", "?")), str(i.get("category", "?"))) for i in self.info]
+        self._weak = frozenset(n for n, i in enumerate(self.info) if i.get("trust") == "caution")
+        self._own = frozenset(n for n, i in enumerate(self.info) if i.get("origin") == "user")
         self.fuzzy = dict(idx.side.get("fuzzy", {}))
         """Lookalike targets per list (MetaMask ``fuzzylist``): legitimate domains others imitate."""
 
@@ -142,9 +157,13 @@ class ListSet:
         return cls(idx)
 
     @classmethod
-    def empty(cls) -> ListSet:
-        """No lists at all (``--no-lists``): every check answers :data:`EMPTY`."""
-        return cls(None)
+    def empty(cls, *, prior: bool = True) -> ListSet:
+        """No blocklists (``--no-lists``): no block or allow answer, but the popularity prior stays on.
+
+        The popularity list is product data, not a blocklist: a popular site must not start warning
+        because the user turned the lists off. ``prior=False`` answers :data:`EMPTY` for everything.
+        """
+        return cls(None, popular_prior() if prior else None)
 
     def __len__(self) -> int:
         return self._n
@@ -158,6 +177,8 @@ class ListSet:
         """Match ``url``'s host, each parent domain, and the URL entries on them."""
         host = url.host
         if not self._n or not host:
+            if self._prior and host and self._popular_site(url, url.registrable_domain in self._prior):
+                return POPULAR
             return EMPTY
         if host[-1] == ".":  # "evil.example." is the same site as "evil.example"
             host = host.rstrip(".")
@@ -225,10 +246,10 @@ class ListSet:
         return self.check(canonicalize("http://" + host + "/"))
 
     def _resolve(self, url: CanonicalURL, hits: list[tuple[int, int, str]]) -> ListVerdict:
-        host = url.host.rstrip(".")
         target: str | None = None
         popular = False
         matches: list[ListMatch] = []
+        ids: list[int] = []
         for meta, depth, level in hits:
             if meta & ix.EXACT_BIT and depth:
                 continue
@@ -252,40 +273,113 @@ class ListSet:
                           and not _is_separator(target[len(prefix)])):
                         continue
                     matches.append(ListMatch(name, category, text.decode(), ix.KIND_NAMES[kind]))
+                    ids.append(meta & ix.LIST_MASK)
                 continue
             if kind == ix.POPULAR:
-                if (level == url.registrable_domain and not url.is_private_suffix
-                        and (depth == 0 or (depth == 1 and host == "www." + level))):
-                    popular = True
+                popular = popular or level == url.registrable_domain
                 continue
             matches.append(ListMatch(name, category, level, ix.KIND_NAMES[kind]))
+            ids.append(meta & ix.LIST_MASK)
+        popular = self._popular_site(url, popular)
         if not matches:
-            return ListVerdict(popular=True) if popular else EMPTY
+            return POPULAR if popular else EMPTY
         allowed = any(m.kind == "allow" for m in matches)
         out: list[Reason] = []
         if not allowed:
-            seen: set[tuple[str, str]] = set()
-            for m in matches:
-                if m.kind != "block" or (m.list, m.entry) in seen or len(out) >= MAX_REASONS:
-                    continue
-                seen.add((m.list, m.entry))
-                r = self._reasons.get(m)
-                if r is None:
-                    if len(self._reasons) > 4096:
-                        self._reasons.clear()
-                    r = self._reasons[m] = block_reason(m)
-                out.append(r)
+            out = self._block_reasons(matches, ids, popular)
         return ListVerdict(tuple(out), allowed, popular, tuple(matches))
+
+    def _block_reasons(self, matches: list[ListMatch], ids: list[int], popular: bool) -> list[Reason]:
+        """Block reasons by trust: a popular site's hit is a probable list error (caution), one
+        ``caution``-tier list alone warns; the user's own lists and ``danger``-tier lists stop."""
+        blocks = [(m, i) for m, i in zip(matches, ids, strict=True) if m.kind == "block"]
+        strong_lists = {m.list for m, i in blocks if i not in self._weak}
+        agree = len({m.list for m, _ in blocks}) >= 2
+        out: list[Reason] = []
+        seen: set[tuple[str, str]] = set()
+        for m, i in blocks:
+            if (m.list, m.entry) in seen or len(out) >= MAX_REASONS:
+                continue
+            seen.add((m.list, m.entry))
+            if popular and i not in self._own:
+                mode = "popular"
+                if any(r.code == "blocklist.popular_listed" for r in out):
+                    continue
+            elif i in self._weak and not agree and not strong_lists:
+                mode = "weak"
+            else:
+                mode = "block"
+            r = self._reasons.get((m, mode))
+            if r is None:
+                if len(self._reasons) > 4096:
+                    self._reasons.clear()
+                r = self._reasons[(m, mode)] = block_reason(m, mode)
+            out.append(r)
+        return out
+
+    def _popular_site(self, url: CanonicalURL, under_popular: bool) -> bool:
+        """The popularity prior: under a popular registrable domain, and not a hosting tenant."""
+        if not under_popular or url.is_private_suffix or url.ip:
+            return False
+        if url.host in (url.registrable_domain, "www." + url.registrable_domain):
+            return True
+        from .build import platform_roots
+
+        labels = url.host.split(".")
+        roots = platform_roots()
+        return not any(".".join(labels[i:]) in roots for i in range(1, len(labels) - 1))
 
     def lists(self) -> list[dict[str, Any]]:
         """The side table: one dict per list (name, category, entries, malformed, suppressed…)."""
         return [dict(i) for i in self.info]
 
 
-def block_reason(m: ListMatch) -> Reason:
-    """The ``blocklist.<category>`` reason for a block match (custom categories count as ``user``)."""
+def block_reason(m: ListMatch, mode: str = "block") -> Reason:
+    """The reason for a block match: ``blocklist.<category>`` (custom categories count as ``user``),
+    at :data:`CAUTION_TIER_WEIGHT` for a lone ``caution``-tier hit (``mode="weak"``), or
+    ``blocklist.popular_listed`` for a hit on a very popular site (``mode="popular"``)."""
     cat = m.category if m.category in ("phishing", "scam", "malware", "crypto_phishing") else "user"
+    evidence = f"{m.list} ({m.category}): {m.entry}"
+    if mode == "popular":
+        return reasons.make("blocklist.popular_listed", evidence, source=f"list:{m.list}",
+                            list=m.list, entry=m.entry, category=m.category)
+    extra: dict[str, Any] = {"weight": CAUTION_TIER_WEIGHT} if mode == "weak" else {}
     return reasons.make(
-        f"blocklist.{cat}", f"{m.list} ({m.category}): {m.entry}", source=f"list:{m.list}",
-        list=m.list, entry=m.entry, category=m.category,
+        f"blocklist.{cat}", evidence, source=f"list:{m.list}",
+        list=m.list, entry=m.entry, category=m.category, **extra,
     )
+
+
+POPULAR = ListVerdict(popular=True)
+
+
+@cache
+def popular_prior() -> frozenset[str]:
+    """The bundled popularity list(s) as a set of names (``www.`` stripped), for ``--no-lists``.
+
+    Read from the bundled ``sources.toml``'s ``popular`` sources, each host name reduced to its
+    registrable-domain candidates (as the index build does, without parsing every name at start-up);
+    only a URL's registrable domain is ever looked up in it, never a private-suffix tenant.
+    """
+    from .store import bundled_sources_file, read_sources_toml
+
+    out: set[str] = set()
+    try:
+        specs = read_sources_toml(bundled_sources_file(), "bundled")
+    except Exception:  # noqa: BLE001 - a broken install must not stop checks: no prior then
+        return frozenset()
+    for spec in specs:
+        if spec.category != "popular" or not spec.enabled or spec.path is None:
+            continue
+        try:
+            text = spec.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            d = line.split("#", 1)[0].strip().lower()
+            if d:
+                # A host name's registrable domain is one of its last two or three labels: keep
+                # those candidates (a candidate only ever matches a URL's real registrable domain).
+                labels = d.split(".")
+                out.update(".".join(labels[-k:]) for k in (2, 3) if len(labels) >= k)
+    return frozenset(out)

@@ -33,7 +33,15 @@ class ListStatus:
     malformed: int
     skipped: int
     suppressed: int
-    """Block entries ignored because they name a platform root, a shortener or a popular domain."""
+    """Block entries ignored because they name a public suffix, a platform root or a shortener."""
+    trust: str
+    """``danger`` or ``caution`` (see sources.toml)."""
+    kept: int
+    """Entries in the index after hygiene."""
+    dropped_popular: int
+    """Block entries dropped because they name a popular domain or known infrastructure."""
+    marked_popular: int
+    """The user's own lists: entries that name a popular domain (kept, only counted)."""
     path: str | None
     url: str | None
     licence: str
@@ -74,6 +82,9 @@ def status(settings: Settings, *, now: float | None = None) -> list[ListStatus]:
             origin=str(info.get("origin", "")), enabled=bool(info.get("enabled", True)),
             entries=int(info.get("entries", 0)), malformed=int(info.get("malformed", 0)),
             skipped=int(info.get("skipped", 0)), suppressed=int(info.get("suppressed", 0)),
+            trust=str(info.get("trust", "danger")), kept=int(info.get("kept", 0)),
+            dropped_popular=int(info.get("dropped_popular", 0)),
+            marked_popular=int(info.get("marked_popular", 0)),
             path=info.get("path"), url=info.get("url"), licence=str(info.get("licence", "")),
             updated_at=float(updated) if isinstance(updated, int | float) else None,
             age_seconds=age, refresh=refresh,
@@ -227,7 +238,8 @@ def rules_for_extension(settings: Settings, limit: int) -> dict[str, Any]:
     """Block and allow domains for the extension's declarativeNetRequest rules, most valuable first.
 
     The user's own lists come first, then phishing, crypto phishing, scam and malware lists; lists of
-    one rank share the budget round-robin. Only whole-domain entries are exported (URL entries need
+    one rank share the budget round-robin; ``caution``-tier lists are left out (their hit alone only
+    warns). Only whole-domain entries are exported (URL entries need
     the service). ``allow`` holds allow entries (exact-only roots are exported as they are).
     """
     if limit <= 0:
@@ -248,6 +260,9 @@ def rules_for_extension(settings: Settings, limit: int) -> dict[str, Any]:
         built_at = idx.side.get("built_at")
     finally:
         idx.close()
+
+    # A caution-tier list's hit alone only warns: never a hard block in the browser.
+    per_list = {lid: v for lid, v in per_list.items() if infos[lid].get("trust") != "caution"}
 
     def rank(list_id: int) -> tuple[int, int, int]:
         info = infos[list_id]

@@ -30,6 +30,8 @@ from .formats import FORMATS
 
 BLOCK_CATEGORIES = ("phishing", "scam", "malware", "crypto_phishing", "user")
 """Categories whose entries block (reason code ``blocklist.<category>``)."""
+TRUST_TIERS = ("danger", "caution")
+"""A block list's trust tier (``trust`` in sources.toml; see :class:`SourceSpec`)."""
 CATEGORIES = BLOCK_CATEGORIES + ("shortener", "popular", "allow")
 """Every category: ``shortener`` is informational (never warns alone), ``popular`` is the popular-domain
 allowlist (exact registrable domain or ``www.`` only), ``allow`` makes every entry an allow entry."""
@@ -61,6 +63,9 @@ class SourceSpec:
     """When set, a download must have exactly this checksum (a pinned file)."""
     date: float | None = None
     """When the bundled seed was published upstream (epoch seconds), from ``date = 2026-05-31``."""
+    trust: str = "danger"
+    """``danger`` (curated feeds, official anti-fraud lists, the user's own lists): a hit stops the user;
+    ``caution`` (broad aggregators): a hit warns, and stops only when another list or a heuristic agrees."""
 
 
 def lists_dir(settings: Settings) -> Path:
@@ -159,7 +164,7 @@ def read_sources_toml(file: Path, origin: str = "config") -> list[SourceSpec]:
         if not isinstance(t, dict):
             raise ConfigError(f"{where}: must be a table")
         unknown = set(t) - {"name", "category", "format", "path", "url", "licence", "license", "refresh",
-                            "homepage", "enabled", "sha256", "description", "commit", "date"}
+                            "homepage", "enabled", "sha256", "description", "commit", "date", "trust"}
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
         name = str(t.get("name", ""))
@@ -171,6 +176,9 @@ def read_sources_toml(file: Path, origin: str = "config") -> list[SourceSpec]:
         category = str(t.get("category", ""))
         if category not in CATEGORIES:
             raise ConfigError(f"{where}: category={category!r} must be one of {', '.join(CATEGORIES)}")
+        trust = str(t.get("trust", "danger"))
+        if trust not in TRUST_TIERS:
+            raise ConfigError(f"{where}: trust={trust!r} must be one of {', '.join(TRUST_TIERS)}")
         fmt = str(t.get("format", "auto"))
         if fmt != "auto" and fmt not in FORMATS:
             raise ConfigError(f"{where}: format={fmt!r} must be auto or one of {', '.join(FORMATS)}")
@@ -202,7 +210,7 @@ def read_sources_toml(file: Path, origin: str = "config") -> list[SourceSpec]:
             name=name, category=category, format=fmt, path=path, url=url,
             licence=str(t.get("licence", t.get("license", ""))), refresh=refresh,
             homepage=str(t.get("homepage", "")), origin=origin, enabled=bool(t.get("enabled", True)),
-            sha256=str(sha).lower() if sha else None, date=date,
+            sha256=str(sha).lower() if sha else None, date=date, trust=trust,
         ))
     return out
 

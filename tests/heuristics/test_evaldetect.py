@@ -71,6 +71,15 @@ def test_bench_detect_figures(tmp_path: Path) -> None:
     assert {"zh_sms2014", "en_exais_ham"} <= sources
     text = format_report(res)
     assert "TPR" in text and "leave-one-source-out" in text and "zh_sms2014" in text
+    # lists off with the prior on, and as shipped (bundled lists compiled in a temporary folder)
+    for key in ("urls_prior", "urls_lists"):
+        assert res[key]["rows"] == 4 and res[key]["tpr"] == 1.0 and res[key]["fpr"] == 0.0
+        assert res[key]["by_category"]["popular_global"]["danger"] == 0
+    assert res["urls_lists"]["bundled_dropped_popular"] > 0
+    split = res["url_model_time_split"]
+    assert split and {"set", "n", "low", "mid", "high"} <= set(split[0])
+    report = format_report(res)
+    assert "as shipped" in report and "dropped as popular" in report and "time split" in report
 
 
 def test_adapter_shape() -> None:

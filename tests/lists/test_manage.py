@@ -165,7 +165,7 @@ def _run(settings: Settings, *argv: str) -> int:
 def test_cli_status_human_en_and_zh(mini: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(mini.replace(lang="en"), "status") == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split()[:3] == ["list", "category", "entries"]
+    assert out.splitlines()[0].split()[:4] == ["list", "category", "trust", "entries"]
     assert any(line.startswith("phish ") and " 8 " in line for line in out.splitlines())
     assert _run(mini.replace(lang="zh"), "status") == 0
     assert capsys.readouterr().out.startswith("名单")
@@ -175,7 +175,8 @@ def test_cli_status_json(mini: Settings, capsys: pytest.CaptureFixture[str]) -> 
     assert _run(mini, "status", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     row = next(r for r in data["lists"] if r["name"] == "phish")
-    assert row["entries"] == 8 and row["suppressed"] == 4 and row["category"] == "phishing"
+    assert row["entries"] == 8 and row["suppressed"] == 3 and row["category"] == "phishing"
+    assert row["dropped_popular"] == 1
 
 
 def test_cli_add_remove_allow(mini: Settings, hosts_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
