@@ -93,6 +93,7 @@ def serve(settings: Settings, *, out: IO[str] | None = None,
           on_ready: Callable[[Any], None] | None = None) -> int:
     """Serve until interrupted; prints the URL to open. Returns an exit status."""
     out = out or sys.stdout
+    logging.getLogger("lurelens.web.lists").setLevel(logging.INFO)  # "lists changed …: reloaded"
     server = make_server(settings)
     app = server.lurelens_app
     # Build the scanner (and load the lists) now, so the first request is not slow.
