@@ -33,8 +33,12 @@ def _free_port() -> int:
 def _check(port: int, token: str, url: str) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
     body = json.dumps({"text": url, "offline": True})
-    conn.request("POST", "/api/v1/check", body=body,
-                 headers={"X-LureLens-Token": token, "Content-Type": "application/json"})
+    conn.request(
+        "POST",
+        "/api/v1/check",
+        body=body,
+        headers={"X-LureLens-Token": token, "Content-Type": "application/json"},
+    )
     r = conn.getresponse()
     data = json.loads(r.read())
     conn.close()
@@ -49,18 +53,39 @@ def test_list_added_from_another_process_applies_within_2s(tmp_path: Path) -> No
     feed = tmp_path / "mine.txt"
     feed.write_text(f"# my own list\n{listed}\n", encoding="utf-8")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "lurelens", "serve", "--port", str(port)],
-                            cwd=ROOT, env=_env(data_dir), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lurelens", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().startswith(f"LureLens is running at http://127.0.0.1:{port}/")
         token = (data_dir / "api-token").read_text().strip()
         before = _check(port, token, f"https://{listed}/pay")
         assert before["level"] != "danger"
-        add = subprocess.run([sys.executable, "-m", "lurelens", "lists", "add", str(feed),
-                              "--category", "phishing", "--name", "mine"],
-                             cwd=ROOT, env=_env(data_dir), capture_output=True, text=True, timeout=120)
+        add = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lurelens",
+                "lists",
+                "add",
+                str(feed),
+                "--category",
+                "phishing",
+                "--name",
+                "mine",
+            ],
+            cwd=ROOT,
+            env=_env(data_dir),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert add.returncode == 0, add.stderr
         added = time.monotonic()
         level = before["level"]
