@@ -14,7 +14,7 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (en, zh)
-    "app_name": ("LureLens", "LureLens 识诱镜"),
+    "app_name": ("LureLens", "LureLens 识饵"),
     "tagline": ("Check a link or a QR code before you open it.", "打开链接或扫码之前，先查一查。"),
     "skip": ("Skip to content", "跳到正文"),
     "nav_home": ("Check", "检查"),

@@ -146,7 +146,7 @@ def bench_detect_adapter(
         raise InputError(f"{eval_dir} is not a folder: give --eval the labelled folder (urls/, pages/)")
     folder = eval_dir or Path("../shared")
     if not folder.is_dir():
-        return BenchResult("detect", "", "", "", skipped=f"no labelled folder at {folder}: give --eval DIR")
+        return BenchResult("detect", "", "", "", skipped="no evaluation data folder: set it with --eval")
     runs = [bench_detect(folder, links_fixtures) for _ in range(max(1, repeat))]
     if not set(runs[0]) - {"links"}:
         return BenchResult(
