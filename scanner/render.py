@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .codewords import UNKNOWN_LABEL, code_words, field_rows
 from .models import Hop, Level, LinkReport, Payload, Report
 
 # Zero-width characters, line/paragraph separators, bidi embeddings and overrides, isolates, BOM.
@@ -23,7 +24,7 @@ _LEVEL_WORDS = {
     Level.DANGER: ("DANGER", "高风险"),
     Level.CAUTION: ("CAUTION", "可疑"),
     Level.SAFE: ("SAFE", "未发现问题"),
-    Level.UNKNOWN: ("UNKNOWN", "无法检查"),
+    Level.UNKNOWN: (UNKNOWN_LABEL[0].upper(), UNKNOWN_LABEL[1]),
 }
 _SEVERITY_WORDS = {
     "high": ("high", "高"),
@@ -66,8 +67,13 @@ def level_word(level: Level, lang: str) -> str:
 def render_report(report: Report, lang: str = "en") -> str:
     """The verdict first, then the reasons, links, payloads and advice, in ``lang``."""
     icon = {"danger": "⛔", "caution": "⚠", "safe": "✓", "unknown": "?"}[report.level.value]
-    lines = [f"{icon} {level_word(report.level, lang)}  ({_w(_LABELS['score'], lang)} {report.score}/100)"]
-    if report.summary:
+    plain = code_words(report)  # a code with no link: what it is and what to do, not "unknown"
+    if plain:
+        lines = [f"ℹ {plain[0].get(lang)}", "  " + plain[1].get(lang)]
+    else:
+        score = f"{_w(_LABELS['score'], lang)} {report.score}/100"
+        lines = [f"{icon} {level_word(report.level, lang)}  ({score})"]
+    if report.summary and not plain:
         lines.append("  " + report.summary.get(lang))
     shown = [r for r in report.reasons if r.severity.value != "info" or len(report.reasons) <= 6][:12]
     if shown:
@@ -88,6 +94,8 @@ def render_report(report: Report, lang: str = "en") -> str:
         lines.append(_w(_LABELS["payloads"], lang) + ":")
         for i, p in enumerate(payloads, 1):
             lines.append(_payload_line(p, lang, f"{i}. " if len(payloads) > 1 else ""))
+            if plain:
+                lines.extend(f"     {name}: {value}" for name, value in field_rows(p, lang))
     if report.links:
         lines.append(_w(_LABELS["links"], lang) + ":")
         for link in report.links:

@@ -8,6 +8,9 @@ Report text (reasons, advice, summaries) comes from the report's own :class:`Mes
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+from scanner.codewords import UNKNOWN_LABEL
 
 LANGS = ("zh", "en")
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
@@ -36,18 +39,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "level_danger": ("Dangerous: do not open it", "高风险：不要打开"),
     "level_caution": ("Suspicious: be careful", "可疑：请谨慎"),
     "level_safe": ("No problems found", "未发现问题"),
-    "level_unknown": ("Could not be judged", "无法判断"),
+    "level_unknown": UNKNOWN_LABEL,  # the same words in the CLI and the extension
     "score": ("Risk score", "风险分"),
     "reasons": ("Why", "原因"),
     "no_reasons": ("No warning signs were found. That does not prove a link is safe.",
                    "没有发现警示迹象。但这并不证明链接一定安全。"),
+    "no_reasons_no_link": ("No warning signs were found.", "没有发现警示迹象。"),
     "evidence": ("Evidence", "依据"),
     "pii_heading": ("Personal data this page asks for", "该页面索取的个人信息"),
     "advice": ("What to do", "建议"),
     "links_heading": ("Links checked", "已检查的链接"),
     "final_url": ("Where it really goes", "实际去往"),
     "link_as_written": ("The link", "链接"),
-    "domain": ("Registrable domain", "注册域名"),
+    "domain": ("Website it belongs to", "所属网站"),
     "idn": ("Internationalised name", "国际化域名"),
     "punycode": ("Punycode", "Punycode 编码"),
     "copy": ("Copy the address", "复制地址"),
@@ -62,9 +66,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hop_status": ("Status", "状态码"),
     "hop_host": ("Host", "主机"),
     "hop_ip": ("IP address", "IP 地址"),
-    "stop_reason": ("Why it stopped", "停止原因"),
+    "stop_reason": ("What happened", "检查经过"),
+    "outcome_expanded": ("Opened safely by LureLens and followed to the end ({n} steps)",
+                         "已由 LureLens 安全打开并跟到底（{n} 步）"),
+    "outcome_blocked": ("Not opened, for safety: {why}", "为安全起见没有打开：{why}"),
+    "link_own_level": ("This link on its own:", "这个链接本身："),
+    "link_vs_message": ("The verdict at the top also counts what the message itself says (see Why).",
+                        "最上面的结论还算上了消息内容本身的风险（见“原因”）。"),
     "page_title": ("Page title", "页面标题"),
-    "not_expanded": ("The link was not opened (offline check).", "未打开链接（离线检查）。"),
     "payloads_heading": ("What the QR code contains", "二维码内容"),
     "payload_kind": ("Type", "类型"),
     "payload_text": ("Content", "内容"),
@@ -169,19 +178,24 @@ PAYLOAD_KIND = {
 
 STOP_REASON = {
     "final": ("Reached the final page", "已到达最终页面"),
-    "not_expanded": ("Not opened (offline check)", "未打开（离线检查）"),
+    "not_expanded": ("Not opened: you chose an offline check", "未打开：你选择了离线检查"),
     "max_hops": ("Too many redirects", "跳转次数过多"),
     "loop": ("Redirect loop", "循环跳转"),
     "blocked_address": ("Stopped: points into a private network", "已拦截：指向内网地址"),
     "blocked_port": ("Stopped: unusual port", "已拦截：非常规端口"),
     "blocked_scheme": ("Stopped: not a web link", "已拦截：不是网页链接"),
     "non_http_target": ("Leads to an app or another kind of link", "跳向应用或其他类型的链接"),
-    "timeout": ("The site did not answer in time", "网站响应超时"),
+    "timeout": ("The address cannot be opened (the site did not answer in time)",
+                "网址无法打开（网站没有响应）"),
     "too_large": ("The page was too large", "页面过大"),
-    "tls_error": ("Secure connection failed", "安全连接失败"),
-    "dns_error": ("The site name does not exist", "域名无法解析"),
-    "protocol_error": ("The site answered incorrectly", "网站响应异常"),
-    "connect_error": ("Could not connect", "无法连接"),
+    "tls_error": ("The address cannot be opened (its secure connection failed)",
+                  "网址无法打开（安全连接失败）"),
+    "dns_error": ("The address cannot be opened (the site name does not exist)",
+                  "网址无法打开（域名不存在）"),
+    "protocol_error": ("The address cannot be opened (the site answered wrongly)",
+                       "网址无法打开（网站响应异常）"),
+    "connect_error": ("The address cannot be opened (could not connect)",
+                      "网址无法打开（连不上网站）"),
     "invalid_url": ("Not a valid address", "不是有效的网址"),
 }
 
@@ -244,3 +258,26 @@ def negotiate(cookie: str | None, accept_language: str | None, default: str = "z
         if lang and q > 0 and (best is None or q > best[0]):
             best = (q, lang)
     return best[1] if best else default
+
+
+_BLOCKED = ("blocked_address", "blocked_port", "blocked_scheme", "too_large", "max_hops", "loop")
+
+
+def outcome(link: Any, lang: str) -> str:
+    """What happened to a link, in words: expanded, offline by choice, not reachable, or blocked.
+
+    Never "offline" unless the link was left unopened on purpose (``stop_reason`` ``not_expanded``):
+    a link whose site name did not resolve was tried, and says so.
+    """
+    stop = str(getattr(link.stop_reason, "value", link.stop_reason))
+    if stop in _BLOCKED:
+        return t("outcome_blocked", lang, why=label(STOP_REASON, stop, lang))
+    if stop == "final" and link.expanded:
+        return t("outcome_expanded", lang, n=max(0, len(link.chain) - 1))
+    return label(STOP_REASON, stop, lang)
+
+
+def evidence(reason: Any, lang: str) -> str:
+    """A reason's evidence for a person: a stop code (``dns_error``) becomes its plain words."""
+    ev = str(reason.evidence or "")
+    return label(STOP_REASON, ev, lang) if ev in STOP_REASON else ev

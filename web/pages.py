@@ -28,6 +28,7 @@ from flask import (
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
+from scanner import codewords
 from scanner.errors import InputError, ScannerError
 from scanner.models import LinkReport, Message, Report
 from scanner.render import INVISIBLE
@@ -94,6 +95,11 @@ def _helpers() -> dict[str, Any]:
         "stop_label": lambda k: i18n.label(i18n.STOP_REASON, str(k), lang),
         "csrf_token": csrf_token,
         "url_parts": url_parts,
+        "code_words": codewords.code_words,  # a code with no link: its own headline and advice
+        "field_rows": lambda p: codewords.field_rows(p, lang),
+        "outcome": lambda link: i18n.outcome(link, lang),
+        "stop_codes": i18n.STOP_REASON,
+        "evidence": lambda r: i18n.evidence(r, lang),
         "host_of": host_of,
         "lang_next": request.path if request.method == "GET" else "/",
     }
