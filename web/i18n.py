@@ -95,7 +95,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list_category": ("Category", "类别"),
     "list_origin": ("Source", "来源"),
     "list_entries": ("Entries", "条目数"),
-    "list_updated": ("Updated", "更新日期"),
+    "list_updated": ("Age", "更新时间"),
     "list_error": ("Last error", "最近错误"),
     "lists_user": ("Your own lists", "自定义名单"),
     "lists_add": ("Add a list", "添加名单"),
@@ -281,3 +281,16 @@ def evidence(reason: Any, lang: str) -> str:
     """A reason's evidence for a person: a stop code (``dns_error``) becomes its plain words."""
     ev = str(reason.evidence or "")
     return label(STOP_REASON, ev, lang) if ev in STOP_REASON else ev
+
+
+def list_words(lang: str) -> dict[str, Any]:
+    """The lists page's translators (category, origin, error, age), bound to ``lang``."""
+    from scanner.lists import words
+
+    return {
+        "category": lambda c: words.category_words(str(c or ""), lang),
+        "origin": lambda o: words.origin_words(str(o or ""), lang),
+        "error": lambda e: words.error_words(str(e or ""), lang),
+        "age": lambda s, due: words.age_words(s if isinstance(s, int | float) else None, bool(due), lang),
+        "hint": lambda: words.update_hint(lang),
+    }

@@ -99,6 +99,7 @@ def _helpers() -> dict[str, Any]:
         "field_rows": lambda p: codewords.field_rows(p, lang),
         "outcome": lambda link: i18n.outcome(link, lang),
         "stop_codes": i18n.STOP_REASON,
+        "lw": i18n.list_words(lang),
         "evidence": lambda r: i18n.evidence(r, lang),
         "host_of": host_of,
         "lang_next": request.path if request.method == "GET" else "/",
@@ -248,7 +249,7 @@ def _user_allow(mod: Any) -> list[str]:
         return []
 
 
-_LIST_COLUMNS = ("name", "category", "origin", "entries", "updated_at", "last_error")
+_LIST_COLUMNS = ("name", "category", "origin", "entries", "updated_at", "last_error", "age_seconds", "due")
 
 
 def _status_view(status: Any) -> dict[str, Any]:
@@ -296,7 +297,8 @@ def lists_update() -> WResponse:
         failed = [r for r in (results if isinstance(results, list) else []) if getattr(r, "failed", False)]
         if failed:
             for r in failed:  # the previous version of each list was kept: say which and why
-                flash(f"{getattr(r, 'name', '?')}: {getattr(r, 'message', '')}", "error")
+                message = i18n.list_words(g.lang)["error"](getattr(r, "message", ""))
+                flash(f"{getattr(r, 'name', '?')}: {message}", "error")
         else:
             flash(i18n.t("updated", g.lang), "ok")
     except ScannerError as e:
