@@ -70,9 +70,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "outcome_expanded": ("Opened safely by LureLens and followed to the end ({n} steps)",
                          "已由 LureLens 安全打开并跟到底（{n} 步）"),
     "outcome_blocked": ("Not opened, for safety: {why}", "为安全起见没有打开：{why}"),
-    "link_own_level": ("This link on its own:", "这个链接本身："),
-    "link_vs_message": ("The verdict at the top also counts what the message itself says (see Why).",
-                        "最上面的结论还算上了消息内容本身的风险（见“原因”）。"),
+    "link_own_level": ("This link alone:", "单看这个链接："),
+    "link_vs_message": ("The risk comes from what the message says (see Why above), so still do not "
+                        "open it.", "风险来自消息内容本身（见上面的“原因”），所以仍然不要打开。"),
     "page_title": ("Page title", "页面标题"),
     "payloads_heading": ("What the QR code contains", "二维码内容"),
     "payload_kind": ("Type", "类型"),

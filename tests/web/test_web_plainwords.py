@@ -116,8 +116,8 @@ def test_unreachable_link_says_so_and_never_offline(web_settings: Settings) -> N
     assert "离线" not in text
     assert "dns_error" not in text and "注册域名" not in text
     # Why the message is dangerous comes before the link card, and the link's own level is part of it.
-    assert text.index("原因") < text.index("这个链接本身")
-    assert "最上面的结论还算上了消息内容本身的风险" in text
+    assert text.index("原因") < text.index("单看这个链接")
+    assert "风险来自消息内容本身（见上面的“原因”），所以仍然不要打开。" in text
     en = _text(_page(_client(settings, "en"), LURE.format(n=2)))
     assert "the site name does not exist" in en and "offline" not in en.lower()
 
@@ -125,3 +125,14 @@ def test_unreachable_link_says_so_and_never_offline(web_settings: Settings) -> N
 def test_offline_by_choice_says_so(web_settings: Settings) -> None:
     text = _text(_page(_client(web_settings, "zh"), "请看 https://example.com/notice", offline=True))
     assert "未打开：你选择了离线检查" in text
+
+
+def test_lists_page_in_chinese_has_no_raw_words(web_settings: Settings) -> None:
+    html = _client(web_settings, "zh").get("/lists", base_url=BASE).get_data(as_text=True)
+    table = html[html.index('class="lists-table"') : html.index("</table>")]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table)
+    assert cells
+    for raw in ("phishing", "scam", "bundled", "shortener", "popular", "gaierror"):
+        assert raw not in cells, raw
+    assert "钓鱼网站" in cells and "内置" in cells
+    assert any(c.endswith("天前") or c.startswith(("今天", "从未")) or "天前" in c for c in cells)
