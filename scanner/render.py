@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .codewords import UNKNOWN_LABEL, code_words, field_rows
+from .codewords import KIND_NAMES, STOP_WORDS, UNKNOWN_LABEL, code_words, field_rows
 from .models import Hop, Level, LinkReport, Payload, Report
 
 # Zero-width characters, line/paragraph separators, bidi embeddings and overrides, isolates, BOM.
@@ -81,8 +81,9 @@ def render_report(report: Report, lang: str = "en") -> str:
         for r in shown:
             sev = _w(_SEVERITY_WORDS[r.severity.value], lang)
             line = f"  [{sev}] {r.message.get(lang)}"
-            if r.evidence:
-                line += f"  ({_w(_LABELS['evidence'], lang)}: {r.evidence})"
+            if r.evidence:  # a stop code ("dns_error") in plain words
+                ev = _w(STOP_WORDS[r.evidence], lang) if r.evidence in STOP_WORDS else r.evidence
+                line += f"  ({_w(_LABELS['evidence'], lang)}: {ev})"
             lines.append(line + f"  <{r.code}>")
     if report.pii:
         words = ", ".join(_w(_PII_WORDS.get(p, (p, p)), lang) for p in report.pii)
@@ -125,7 +126,8 @@ def _payload_line(p: Payload, lang: str, number: str) -> str:
     if len(shown) > DISPLAY_CHARS:
         shown = shown[: DISPLAY_CHARS - 1] + "…"
     what = p.explanation.get(lang) if p.explanation else ""
-    return f"  {number}{p.kind.value}: {shown}" + (f" — {what}" if what else "")
+    kind = _w(KIND_NAMES[p.kind.value], lang) if p.kind.value in KIND_NAMES else p.kind.value
+    return f"  {number}{kind}: {shown}" + (f" — {what}" if what else "")
 
 
 def _link_lines(link: LinkReport, lang: str) -> list[str]:
@@ -135,7 +137,9 @@ def _link_lines(link: LinkReport, lang: str) -> list[str]:
     if len(link.chain) > 1:
         out.append(f"    {_w(_LABELS['chain'], lang)}: " + " → ".join(_hop(h) for h in link.chain))
     if link.stop_reason.value not in ("final", "not_expanded"):
-        out.append(f"    {_w(_LABELS['stop'], lang)}: {link.stop_reason.value}")
+        stop = link.stop_reason.value
+        words = _w(STOP_WORDS[stop], lang) if stop in STOP_WORDS else stop
+        out.append(f"    {_w(_LABELS['stop'], lang)}: {words}")
     return out
 
 

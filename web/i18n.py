@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from scanner import codewords
 from scanner.codewords import UNKNOWN_LABEL
 
 LANGS = ("zh", "en")
@@ -150,54 +151,10 @@ PII = {
     "real_name": ("Real name", "真实姓名"),
 }
 
-PAYLOAD_KIND = {
-    "url": ("Web link", "网址"),
-    "text": ("Text", "文字"),
-    "text_with_url": ("Text with a link", "含链接的文字"),
-    "wechat": ("WeChat link", "微信链接"),
-    "wechat_pay": ("WeChat Pay", "微信支付"),
-    "alipay": ("Alipay", "支付宝"),
-    "app_link": ("App link", "应用链接"),
-    "app_token": ("App share code", "应用口令"),
-    "wifi": ("Wi-Fi network", "Wi-Fi 网络"),
-    "phone": ("Phone number", "电话号码"),
-    "sms": ("Text message", "短信"),
-    "email": ("E-mail", "电子邮件"),
-    "contact": ("Contact card", "联系人名片"),
-    "geo": ("Location", "地理位置"),
-    "intent": ("Android app intent", "安卓应用调用"),
-    "itms_services": ("iOS app install", "iOS 应用安装"),
-    "otp": ("One-time password setup", "动态口令设置"),
-    "crypto_payment": ("Cryptocurrency payment", "加密货币支付"),
-    "data_uri": ("Embedded data", "内嵌数据"),
-    "javascript": ("Script", "脚本"),
-    "blocked_scheme": ("Blocked link type", "被禁止的链接类型"),
-    "binary": ("Binary data", "二进制数据"),
-    "mini_program": ("WeChat mini program", "微信小程序"),
-}
 
-STOP_REASON = {
-    "final": ("Reached the final page", "已到达最终页面"),
-    "not_expanded": ("Not opened: you chose an offline check", "未打开：你选择了离线检查"),
-    "max_hops": ("Too many redirects", "跳转次数过多"),
-    "loop": ("Redirect loop", "循环跳转"),
-    "blocked_address": ("Stopped: points into a private network", "已拦截：指向内网地址"),
-    "blocked_port": ("Stopped: unusual port", "已拦截：非常规端口"),
-    "blocked_scheme": ("Stopped: not a web link", "已拦截：不是网页链接"),
-    "non_http_target": ("Leads to an app or another kind of link", "跳向应用或其他类型的链接"),
-    "timeout": ("The address cannot be opened (the site did not answer in time)",
-                "网址无法打开（网站没有响应）"),
-    "too_large": ("The page was too large", "页面过大"),
-    "tls_error": ("The address cannot be opened (its secure connection failed)",
-                  "网址无法打开（安全连接失败）"),
-    "dns_error": ("The address cannot be opened (the site name does not exist)",
-                  "网址无法打开（域名不存在）"),
-    "protocol_error": ("The address cannot be opened (the site answered wrongly)",
-                       "网址无法打开（网站响应异常）"),
-    "connect_error": ("The address cannot be opened (could not connect)",
-                      "网址无法打开（连不上网站）"),
-    "invalid_url": ("Not a valid address", "不是有效的网址"),
-}
+
+PAYLOAD_KIND = codewords.KIND_NAMES  # the same words as the CLI's
+STOP_REASON = codewords.STOP_WORDS
 
 HOP_KIND = {
     "start": ("Start", "起点"), "http": ("HTTP redirect", "HTTP 跳转"),

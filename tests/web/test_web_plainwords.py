@@ -136,3 +136,10 @@ def test_lists_page_in_chinese_has_no_raw_words(web_settings: Settings) -> None:
         assert raw not in cells, raw
     assert "钓鱼网站" in cells and "内置" in cells
     assert any(c.endswith("天前") or c.startswith(("今天", "从未")) or "天前" in c for c in cells)
+
+
+def test_cli_says_why_a_link_could_not_be_opened(web_settings: Settings) -> None:
+    report = Scanner(web_settings.replace(offline=False)).check(LURE.format(n=3))
+    out = render_report(report, "zh")
+    assert "网址无法打开（域名不存在）" in out
+    assert "dns_error" not in out.replace("<expand.unreachable>", "") and "离线" not in out
