@@ -96,6 +96,7 @@ def test_list_added_from_another_process_applies_within_2s(tmp_path: Path) -> No
             time.sleep(0.1)
         took = time.monotonic() - added
         assert level == "danger", f"still {level} {took:.2f} s after lists add"
+        assert _check(port, token, f"https://{listed}/")["level"] == "danger"  # the domain itself too
     finally:
         proc.send_signal(signal.SIGINT)
         try:
