@@ -143,3 +143,10 @@ def test_cli_says_why_a_link_could_not_be_opened(web_settings: Settings) -> None
     out = render_report(report, "zh")
     assert "网址无法打开（域名不存在）" in out
     assert "dns_error" not in out.replace("<expand.unreachable>", "") and "离线" not in out
+
+
+def test_api_summary_of_a_payment_code_is_plain(web_settings: Settings) -> None:
+    report = Scanner(web_settings).check("wxp://f2f0AbCdEf0123456789", offline=True)
+    assert report.summary is not None
+    assert report.summary.zh.startswith("这是一个微信支付付款码。")
+    assert "无法检查" not in report.summary.zh and "could not be checked" not in report.summary.en
