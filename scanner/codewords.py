@@ -49,17 +49,24 @@ STOP_WORDS: dict[str, tuple[str, str]] = {
     "blocked_port": ("Stopped: unusual port", "已拦截：非常规端口"),
     "blocked_scheme": ("Stopped: not a web link", "已拦截：不是网页链接"),
     "non_http_target": ("Leads to an app or another kind of link", "跳向应用或其他类型的链接"),
-    "timeout": ("The address cannot be opened (the site did not answer in time)",
-                "网址无法打开（网站没有响应）"),
+    "timeout": (
+        "The address cannot be opened (the site did not answer in time)",
+        "网址无法打开（网站没有响应）",
+    ),
     "too_large": ("The page was too large", "页面过大"),
-    "tls_error": ("The address cannot be opened (its secure connection failed)",
-                  "网址无法打开（安全连接失败）"),
-    "dns_error": ("The address cannot be opened (the site name does not exist)",
-                  "网址无法打开（域名不存在）"),
-    "protocol_error": ("The address cannot be opened (the site answered wrongly)",
-                       "网址无法打开（网站响应异常）"),
-    "connect_error": ("The address cannot be opened (could not connect)",
-                      "网址无法打开（连不上网站）"),
+    "tls_error": (
+        "The address cannot be opened (its secure connection failed)",
+        "网址无法打开（安全连接失败）",
+    ),
+    "dns_error": (
+        "The address cannot be opened (the site name does not exist)",
+        "网址无法打开（域名不存在）",
+    ),
+    "protocol_error": (
+        "The address cannot be opened (the site answered wrongly)",
+        "网址无法打开（网站响应异常）",
+    ),
+    "connect_error": ("The address cannot be opened (could not connect)", "网址无法打开（连不上网站）"),
     "invalid_url": ("Not a valid address", "不是有效的网址"),
 }
 """How a link's check ended, in plain words (CLI and page); never "offline" for a failed lookup."""
