@@ -54,7 +54,9 @@ Plugin = Callable[[Any], None]
 
 def build_parser(plugins: Sequence[Plugin] = ()) -> argparse.ArgumentParser:
     """The library's command line, plus the subcommands ``plugins`` add (the faces above it)."""
-    parser = _Parser(prog="lurelens", description="Check links, messages and QR photos for lures.")
+    parser = _Parser(
+        prog="lurelens", description="LureLens (识饵): check links, messages and QR photos for lures."
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 

@@ -389,7 +389,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(prog="lurelens bench detect", description=__doc__.split("\n")[0])
-    ap.add_argument("shared_dir", nargs="?", default="../shared", type=Path)
+    ap.add_argument("shared_dir", nargs="?", default="../shared", type=Path, metavar="EVAL_DIR",
+                    help="the evaluation data folder (its urls/ and pages/)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--links-fixtures", type=Path, help="folder with linkify-it and URLExtract (fetched)")
     ap.add_argument("--render", action="store_true", help="pages also rendered in headless Chromium")

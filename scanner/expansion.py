@@ -97,8 +97,8 @@ R.define("expand.tls_error", Severity.LOW, 15,
          "The site's HTTPS certificate is not valid for its name ({evidence}).",
          "网站的 HTTPS 证书与域名不符或无效（{evidence}）。")
 R.define("expand.unreachable", Severity.INFO, 0,
-         "The link could not be opened ({evidence}); it was checked as written.",
-         "链接无法打开（{evidence}），仅按链接本身检查。")
+         "The link could not be opened, so it was checked as written.",
+         "网址打不开，只按链接本身检查。")
 
 # --------------------------------------------------------------------------------------------
 # Results

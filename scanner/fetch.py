@@ -367,8 +367,8 @@ class GuardedClient:
                        for a in self.resolver(c.host)]
             except FetchError:
                 raise
-            except (OSError, ValueError, UnicodeError) as e:
-                raise DNSFailure(f"cannot resolve the host: {type(e).__name__}", detail="dns") from None
+            except (OSError, ValueError, UnicodeError):
+                raise DNSFailure(f"could not look up {c.host}", detail="dns") from None
             if not ips:
                 raise DNSFailure("the host has no address", detail="no address")
         for ip in ips:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import reasons as R
 from .canonical import CanonicalURL, canonicalize
+from .codewords import code_words
 from .errors import InvalidURL, NotText
 from .inputs import scrub_surrogates, validate_text
 from .models import (
@@ -281,7 +282,7 @@ class Scanner:
             urls = urls[: self.settings.max_links]
         links = self._check_links(urls, offline=off, use_lists=use_lists)
         level, score, reasons, pii = combine(own, links, pii=page_pii, checked=checked)
-        return Report(
+        report = Report(
             level=level,
             score=score,
             reasons=reasons,
@@ -293,6 +294,12 @@ class Scanner:
             input_kind=input_kind,
             offline=off,
         )
+        # A code with no link (Wi-Fi, a payment code…): say what it is, not "could not be checked".
+        words = code_words(report)
+        if words is None:
+            return report
+        head, tip = words
+        return replace(report, summary=Message(en=f"{head.en}. {tip.en}", zh=f"{head.zh}。{tip.zh}"))
 
     def _check_links(
         self, urls: list[tuple[str, str]], *, offline: bool, use_lists: bool | None

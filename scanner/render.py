@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .codewords import KIND_NAMES, STOP_WORDS, UNKNOWN_LABEL, code_words, field_rows
 from .models import Hop, Level, LinkReport, Payload, Report
 from .pii import pii_label
 
@@ -24,7 +25,7 @@ _LEVEL_WORDS = {
     Level.DANGER: ("DANGER", "高风险"),
     Level.CAUTION: ("CAUTION", "可疑"),
     Level.SAFE: ("SAFE", "未发现问题"),
-    Level.UNKNOWN: ("UNKNOWN", "无法检查"),
+    Level.UNKNOWN: (UNKNOWN_LABEL[0].upper(), UNKNOWN_LABEL[1]),
 }
 _SEVERITY_WORDS = {
     "high": ("high", "高"),
@@ -57,8 +58,13 @@ def level_word(level: Level, lang: str) -> str:
 def render_report(report: Report, lang: str = "en") -> str:
     """The verdict first, then the reasons, links, payloads and advice, in ``lang``."""
     icon = {"danger": "⛔", "caution": "⚠", "safe": "✓", "unknown": "?"}[report.level.value]
-    lines = [f"{icon} {level_word(report.level, lang)}  ({_w(_LABELS['score'], lang)} {report.score}/100)"]
-    if report.summary:
+    plain = code_words(report)  # a code with no link: what it is and what to do, not "unknown"
+    if plain:
+        lines = [f"ℹ {plain[0].get(lang)}", "  " + plain[1].get(lang)]
+    else:
+        score = f"{_w(_LABELS['score'], lang)} {report.score}/100"
+        lines = [f"{icon} {level_word(report.level, lang)}  ({score})"]
+    if report.summary and not plain:
         lines.append("  " + report.summary.get(lang))
     shown = [r for r in report.reasons if r.severity.value != "info" or len(report.reasons) <= 6][:12]
     if shown:
@@ -66,8 +72,9 @@ def render_report(report: Report, lang: str = "en") -> str:
         for r in shown:
             sev = _w(_SEVERITY_WORDS[r.severity.value], lang)
             line = f"  [{sev}] {r.message.get(lang)}"
-            if r.evidence:
-                line += f"  ({_w(_LABELS['evidence'], lang)}: {r.evidence})"
+            if r.evidence:  # a stop code ("dns_error") in plain words
+                ev = _w(STOP_WORDS[r.evidence], lang) if r.evidence in STOP_WORDS else r.evidence
+                line += f"  ({_w(_LABELS['evidence'], lang)}: {ev})"
             lines.append(line + f"  <{r.code}>")
     if report.pii:
         words = ", ".join(pii_label(p, lang) for p in report.pii)
@@ -79,6 +86,8 @@ def render_report(report: Report, lang: str = "en") -> str:
         lines.append(_w(_LABELS["payloads"], lang) + ":")
         for i, p in enumerate(payloads, 1):
             lines.append(_payload_line(p, lang, f"{i}. " if len(payloads) > 1 else ""))
+            if plain:
+                lines.extend(f"     {name}: {value}" for name, value in field_rows(p, lang))
     if report.links:
         lines.append(_w(_LABELS["links"], lang) + ":")
         for link in report.links:
@@ -108,7 +117,8 @@ def _payload_line(p: Payload, lang: str, number: str) -> str:
     if len(shown) > DISPLAY_CHARS:
         shown = shown[: DISPLAY_CHARS - 1] + "…"
     what = p.explanation.get(lang) if p.explanation else ""
-    return f"  {number}{p.kind.value}: {shown}" + (f" — {what}" if what else "")
+    kind = _w(KIND_NAMES[p.kind.value], lang) if p.kind.value in KIND_NAMES else p.kind.value
+    return f"  {number}{kind}: {shown}" + (f" — {what}" if what else "")
 
 
 def _link_lines(link: LinkReport, lang: str) -> list[str]:
@@ -118,7 +128,9 @@ def _link_lines(link: LinkReport, lang: str) -> list[str]:
     if len(link.chain) > 1:
         out.append(f"    {_w(_LABELS['chain'], lang)}: " + " → ".join(_hop(h) for h in link.chain))
     if link.stop_reason.value not in ("final", "not_expanded"):
-        out.append(f"    {_w(_LABELS['stop'], lang)}: {link.stop_reason.value}")
+        stop = link.stop_reason.value
+        words = _w(STOP_WORDS[stop], lang) if stop in STOP_WORDS else stop
+        out.append(f"    {_w(_LABELS['stop'], lang)}: {words}")
     return out
 
 

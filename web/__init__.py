@@ -175,7 +175,9 @@ def create_app(settings: Settings | None = None, scanner: ScannerLike | None = N
     # The Host gate wraps everything, so DNS-rebinding requests never reach routing.
     app.wsgi_app = security.HostGate(app.wsgi_app, st.host_ok)  # type: ignore[method-assign]
 
-    from . import api, errors, i18n, pages
+    from scanner.lists.store import index_path as lists_index
+
+    from . import api, errors, i18n, listwatch, pages
 
     errors.init_app(app)
     # Every {{ value }} a page shows passes through here: a code's text, a page title or a piece
@@ -184,6 +186,9 @@ def create_app(settings: Settings | None = None, scanner: ScannerLike | None = N
     app.jinja_env.finalize = pages.visible
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+
+    # A list added or updated by another process takes effect at the next request (issue 19).
+    listwatch.install(app, lambda: getattr(st.scanner, "reload_lists", None), lists_index(settings))
 
     @app.before_request
     def _language() -> None:

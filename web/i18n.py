@@ -8,6 +8,10 @@ Report text (reasons, advice, summaries) comes from the report's own :class:`Mes
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+from scanner import codewords
+from scanner.codewords import UNKNOWN_LABEL
 
 from scanner.pii import pii_labels
 
@@ -16,7 +20,7 @@ HTML_LANG = {"zh": "zh-CN", "en": "en"}
 
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (en, zh)
-    "app_name": ("LureLens", "LureLens 识诱镜"),
+    "app_name": ("LureLens", "LureLens 识饵"),
     "tagline": ("Check a link or a QR code before you open it.", "打开链接或扫码之前，先查一查。"),
     "skip": ("Skip to content", "跳到正文"),
     "nav_home": ("Check", "检查"),
@@ -38,18 +42,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "level_danger": ("Dangerous: do not open it", "高风险：不要打开"),
     "level_caution": ("Suspicious: be careful", "可疑：请谨慎"),
     "level_safe": ("No problems found", "未发现问题"),
-    "level_unknown": ("Could not be judged", "无法判断"),
+    "level_unknown": UNKNOWN_LABEL,  # the same words in the CLI and the extension
     "score": ("Risk score", "风险分"),
     "reasons": ("Why", "原因"),
     "no_reasons": ("No warning signs were found. That does not prove a link is safe.",
                    "没有发现警示迹象。但这并不证明链接一定安全。"),
+    "no_reasons_no_link": ("No warning signs were found.", "没有发现警示迹象。"),
     "evidence": ("Evidence", "依据"),
     "pii_heading": ("Personal data it asks for", "它索取的个人信息"),
     "advice": ("What to do", "建议"),
     "links_heading": ("Links checked", "已检查的链接"),
     "final_url": ("Where it really goes", "实际去往"),
     "link_as_written": ("The link", "链接"),
-    "domain": ("Registrable domain", "注册域名"),
+    "domain": ("Website it belongs to", "所属网站"),
     "idn": ("Internationalised name", "国际化域名"),
     "punycode": ("Punycode", "Punycode 编码"),
     "copy": ("Copy the address", "复制地址"),
@@ -64,9 +69,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "hop_status": ("Status", "状态码"),
     "hop_host": ("Host", "主机"),
     "hop_ip": ("IP address", "IP 地址"),
-    "stop_reason": ("Why it stopped", "停止原因"),
+    "stop_reason": ("What happened", "检查经过"),
+    "outcome_expanded": ("Opened safely by LureLens and followed to the end ({n} steps)",
+                         "已由 LureLens 安全打开并跟到底（{n} 步）"),
+    "outcome_blocked": ("Not opened, for safety: {why}", "为安全起见没有打开：{why}"),
+    "link_own_level": ("This link alone:", "单看这个链接："),
+    "link_vs_message": ("The risk comes from what the message says (see Why above), so still do not "
+                        "open it.", "风险来自消息内容本身（见上面的“原因”），所以仍然不要打开。"),
     "page_title": ("Page title", "页面标题"),
-    "not_expanded": ("The link was not opened (offline check).", "未打开链接（离线检查）。"),
     "payloads_heading": ("What the picture contains", "图片中的内容"),
     "payload_kind": ("Type", "类型"),
     "payload_text": ("Content", "内容"),
@@ -90,7 +100,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "list_category": ("Category", "类别"),
     "list_origin": ("Source", "来源"),
     "list_entries": ("Entries", "条目数"),
-    "list_updated": ("Updated", "更新日期"),
+    "list_updated": ("Age", "更新时间"),
     "list_error": ("Last error", "最近错误"),
     "lists_user": ("Your own lists", "自定义名单"),
     "lists_add": ("Add a list", "添加名单"),
@@ -149,50 +159,10 @@ SEVERITY = {
 # The one PII table of the product (scanner/data/pii.toml), as (en, zh) pairs; labels capitalised.
 PII = {k: (v["en"][:1].upper() + v["en"][1:], v["zh"]) for k, v in pii_labels().items()}
 
-PAYLOAD_KIND = {
-    "url": ("Web link", "网址"),
-    "text": ("Text", "文字"),
-    "text_with_url": ("Text with a link", "含链接的文字"),
-    "wechat": ("WeChat link", "微信链接"),
-    "wechat_pay": ("WeChat Pay", "微信支付"),
-    "alipay": ("Alipay", "支付宝"),
-    "app_link": ("App link", "应用链接"),
-    "app_token": ("App share code", "应用口令"),
-    "wifi": ("Wi-Fi network", "Wi-Fi 网络"),
-    "phone": ("Phone number", "电话号码"),
-    "sms": ("Text message", "短信"),
-    "email": ("E-mail", "电子邮件"),
-    "contact": ("Contact card", "联系人名片"),
-    "geo": ("Location", "地理位置"),
-    "intent": ("Android app intent", "安卓应用调用"),
-    "itms_services": ("iOS app install", "iOS 应用安装"),
-    "otp": ("One-time password setup", "动态口令设置"),
-    "crypto_payment": ("Cryptocurrency payment", "加密货币支付"),
-    "data_uri": ("Embedded data", "内嵌数据"),
-    "javascript": ("Script", "脚本"),
-    "blocked_scheme": ("Blocked link type", "被禁止的链接类型"),
-    "binary": ("Binary data", "二进制数据"),
-    "mini_program": ("WeChat mini program", "微信小程序"),
-    "ocr_text": ("Text in the picture", "图片中的文字"),
-}
 
-STOP_REASON = {
-    "final": ("Reached the final page", "已到达最终页面"),
-    "not_expanded": ("Not opened (offline check)", "未打开（离线检查）"),
-    "max_hops": ("Too many redirects", "跳转次数过多"),
-    "loop": ("Redirect loop", "循环跳转"),
-    "blocked_address": ("Stopped: points into a private network", "已拦截：指向内网地址"),
-    "blocked_port": ("Stopped: unusual port", "已拦截：非常规端口"),
-    "blocked_scheme": ("Stopped: not a web link", "已拦截：不是网页链接"),
-    "non_http_target": ("Leads to an app or another kind of link", "跳向应用或其他类型的链接"),
-    "timeout": ("The site did not answer in time", "网站响应超时"),
-    "too_large": ("The page was too large", "页面过大"),
-    "tls_error": ("Secure connection failed", "安全连接失败"),
-    "dns_error": ("The site name does not exist", "域名无法解析"),
-    "protocol_error": ("The site answered incorrectly", "网站响应异常"),
-    "connect_error": ("Could not connect", "无法连接"),
-    "invalid_url": ("Not a valid address", "不是有效的网址"),
-}
+
+PAYLOAD_KIND = codewords.KIND_NAMES  # the same words as the CLI's
+STOP_REASON = codewords.STOP_WORDS
 
 HOP_KIND = {
     "start": ("Start", "起点"), "http": ("HTTP redirect", "HTTP 跳转"),
@@ -253,3 +223,39 @@ def negotiate(cookie: str | None, accept_language: str | None, default: str = "z
         if lang and q > 0 and (best is None or q > best[0]):
             best = (q, lang)
     return best[1] if best else default
+
+
+_BLOCKED = ("blocked_address", "blocked_port", "blocked_scheme", "too_large", "max_hops", "loop")
+
+
+def outcome(link: Any, lang: str) -> str:
+    """What happened to a link, in words: expanded, offline by choice, not reachable, or blocked.
+
+    Never "offline" unless the link was left unopened on purpose (``stop_reason`` ``not_expanded``):
+    a link whose site name did not resolve was tried, and says so.
+    """
+    stop = str(getattr(link.stop_reason, "value", link.stop_reason))
+    if stop in _BLOCKED:
+        return t("outcome_blocked", lang, why=label(STOP_REASON, stop, lang))
+    if stop == "final" and link.expanded:
+        return t("outcome_expanded", lang, n=max(0, len(link.chain) - 1))
+    return label(STOP_REASON, stop, lang)
+
+
+def evidence(reason: Any, lang: str) -> str:
+    """A reason's evidence for a person: a stop code (``dns_error``) becomes its plain words."""
+    ev = str(reason.evidence or "")
+    return label(STOP_REASON, ev, lang) if ev in STOP_REASON else ev
+
+
+def list_words(lang: str) -> dict[str, Any]:
+    """The lists page's translators (category, origin, error, age), bound to ``lang``."""
+    from scanner.lists import words
+
+    return {
+        "category": lambda c: words.category_words(str(c or ""), lang),
+        "origin": lambda o: words.origin_words(str(o or ""), lang),
+        "error": lambda e: words.error_words(str(e or ""), lang),
+        "age": lambda s, due: words.age_words(s if isinstance(s, int | float) else None, bool(due), lang),
+        "hint": lambda: words.update_hint(lang),
+    }

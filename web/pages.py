@@ -28,6 +28,7 @@ from flask import (
 from markupsafe import Markup
 from werkzeug.wrappers import Response as WResponse
 
+from scanner import codewords
 from scanner.errors import InputError, ScannerError
 from scanner.models import LinkReport, Message, Report
 from scanner.render import INVISIBLE
@@ -134,6 +135,12 @@ def _helpers() -> dict[str, Any]:
         "csrf_token": csrf_token,
         "logged_in": logged_in,
         "url_parts": url_parts,
+        "code_words": codewords.code_words,  # a code with no link: its own headline and advice
+        "field_rows": lambda p: codewords.field_rows(p, lang),
+        "outcome": lambda link: i18n.outcome(link, lang),
+        "stop_codes": i18n.STOP_REASON,
+        "lw": i18n.list_words(lang),
+        "evidence": lambda r: i18n.evidence(r, lang),
         "host_of": host_of,
         "lang_next": request.path if request.method == "GET" else "/",
     }
@@ -292,7 +299,7 @@ def _user_allow(mod: Any) -> list[str]:
         return []
 
 
-_LIST_COLUMNS = ("name", "category", "origin", "entries", "updated_at", "last_error")
+_LIST_COLUMNS = ("name", "category", "origin", "entries", "updated_at", "last_error", "age_seconds", "due")
 
 
 def _status_view(status: Any) -> dict[str, Any]:
@@ -338,7 +345,8 @@ def lists_update() -> WResponse:
         failed = [r for r in (results if isinstance(results, list) else []) if getattr(r, "failed", False)]
         if failed:
             for r in failed:  # the previous version of each list was kept: say which and why
-                flash(f"{getattr(r, 'name', '?')}: {getattr(r, 'message', '')}", "error")
+                message = i18n.list_words(g.lang)["error"](getattr(r, "message", ""))
+                flash(f"{getattr(r, 'name', '?')}: {message}", "error")
         else:
             flash(i18n.t("updated", g.lang), "ok")
     except ScannerError as e:

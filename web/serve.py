@@ -140,6 +140,7 @@ def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool 
     # The HTTP loop shares the interpreter lock with the request threads: hand it over every 1 ms
     # (not 5) so a burst of refused requests does not delay /health.
     sys.setswitchinterval(0.001)
+    logging.getLogger("lurelens.web.lists").setLevel(logging.INFO)  # "lists changed …: reloaded"
     server = make_server(settings)
     app = server.lurelens_app
     st = state(app)

@@ -47,7 +47,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--eval",
         dest="eval_dir",
         type=Path,
-        help="labelled folder for 'detect' (urls/, pages/; default ../shared)",
+        help="the evaluation data folder for 'detect' (its urls/ and pages/)",
     )
     p.add_argument(
         "--links-fixtures",

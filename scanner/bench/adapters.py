@@ -146,10 +146,10 @@ def bench_detect_adapter(
 
     started = time.perf_counter()
     if eval_dir is not None and not eval_dir.is_dir():
-        raise InputError(f"{eval_dir} is not a folder: give --eval the labelled folder (urls/, pages/)")
+        raise InputError(f"{eval_dir} is not a folder: --eval takes the evaluation data folder")
     folder = eval_dir or Path("../shared")
     if not folder.is_dir():
-        return BenchResult("detect", "", "", "", skipped=f"no labelled folder at {folder}: give --eval DIR")
+        return BenchResult("detect", "", "", "", skipped="no evaluation data folder: set it with --eval")
     runs = [bench_detect(folder, links_fixtures, render=render) for _ in range(max(1, repeat))]
     if not set(runs[0]) - {"links"}:
         return BenchResult(

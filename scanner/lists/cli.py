@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -17,6 +18,7 @@ from ..errors import ConfigError, ExitStatus, InputError, ScannerError
 from ..settings import Settings
 from .formats import FORMATS
 from .store import BLOCK_CATEGORIES, CATEGORIES
+from .words import age_words, category_words, error_words, update_hint
 
 OK, BAD_INPUT, CONFIG, FAILED = (
     ExitStatus.OK, ExitStatus.BAD_INPUT, ExitStatus.CONFIG, ExitStatus.UNAVAILABLE
@@ -28,7 +30,7 @@ _T = {
                  "last error"),
         "updated": "updated: {entries} entries (was {previous})",
         "not_modified": "not modified",
-        "failed": "FAILED: {message}",
+        "failed": "not updated: {message}",
         "skipped": "skipped ({message})",
         "added": "Added list {name}: {entries} entries, {malformed} malformed lines.",
         "removed": "Removed list {name}.",
@@ -36,6 +38,8 @@ _T = {
         "unallowed": "Removed {domain} from your allowlist.",
         "summary": "{ok} lists checked, {failed} failed (previous versions kept).",
         "never": "never",
+        "lang": "en",
+        "off": "off",
     },
     "zh": {
         "head": ("名单", "类别", "可信度", "条目", "保留", "因热门剔除", "格式错误", "已忽略", "更新于",
@@ -50,6 +54,8 @@ _T = {
         "unallowed": "已从信任名单中删除 {domain}。",
         "summary": "已检查 {ok} 个名单，{failed} 个失败（已保留旧版本）。",
         "never": "从未",
+        "lang": "zh",
+        "off": "已停用",
     },
 }
 
@@ -112,13 +118,14 @@ def _fail(e: ScannerError, out: IO[str], as_json: bool, code: int) -> int:
     return code
 
 
-def _age(seconds: float | None, never: str) -> str:
-    if seconds is None:
-        return never
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit}"
-    return f"{max(0, int(seconds))}s"
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
 
 
 def _status(args: argparse.Namespace, settings: Settings, out: IO[str], as_json: bool,
@@ -131,17 +138,20 @@ def _status(args: argparse.Namespace, settings: Settings, out: IO[str], as_json:
         return OK
     table = [t["head"]]
     for r in rows:
-        name = r.name if r.enabled else f"{r.name} (off)"
+        name = r.name if r.enabled else f"{r.name} ({t['off']})"
+        error = error_words(r.last_error, t["lang"])
         # The user's own lists are never dropped from: their popular entries show as "(N marked)".
         pop = f"({r.marked_popular:,} marked)" if r.marked_popular else f"{r.dropped_popular:,}"
-        table.append((name, r.category, r.trust if r.category in BLOCK_CATEGORIES else "-", f"{r.entries:,}",
-                      f"{r.kept:,}", pop, f"{r.malformed:,}", f"{r.suppressed:,}",
-                      _age(r.age_seconds, t["never"]) + ("*" if r.due else ""), r.last_error[:60] or "-"))
-    widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
+        table.append((name, category_words(r.category, t["lang"]),
+                      r.trust if r.category in BLOCK_CATEGORIES else "-", f"{r.entries:,}", f"{r.kept:,}", pop,
+                      f"{r.malformed:,}", f"{r.suppressed:,}", age_words(r.age_seconds, r.due, t["lang"]),
+                      error[:70] or "-"))
+    widths = [max(_width(str(row[i])) for row in table) for i in range(len(table[0]))]
     for row in table:
-        cells = [str(c).rjust(w) if 3 <= i <= 7 else str(c).ljust(w)
-                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [_pad(str(c), w, right=3 <= i <= 7) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
         out.write("  ".join(cells).rstrip() + "\n")
+    if any(r.due and r.enabled for r in rows):
+        out.write(update_hint(t["lang"]) + "\n")
     return OK
 
 
@@ -171,7 +181,7 @@ def _update(args: argparse.Namespace, settings: Settings, out: IO[str], as_json:
     else:
         for r in results:
             line = t[r.status].format(entries=f"{r.entries:,}", previous=r.previous_entries,
-                                      message=r.message)
+                                      message=error_words(r.message, t["lang"]))
             out.write(f"{r.name}: {line}\n")
         out.write(t["summary"].format(ok=len(results), failed=failed) + "\n")
     return FAILED if failed else OK

@@ -119,6 +119,8 @@ def default_fetcher(settings: Settings) -> FeedFetcher:
                 r = client.get(url, headers=dict(headers), max_bytes=max_bytes, progress=progress,
                                timeout=FEED_TIMEOUT, deadline=deadline)
             except FetchError as e:
+                if e.code == "dns_error":  # a list host that does not resolve: almost always offline
+                    raise FeedError(f"no internet connection ({e.message})") from None
                 raise FeedError(f"download failed: {e.message}") from None
             location = r.header("location")
             if r.status in (301, 302, 303, 307, 308) and location:
@@ -209,7 +211,7 @@ def fetch_one(
         meta.update(checked_at=now, last_error=e.message, last_error_at=now)
         _save_meta(meta_path, meta)
         note = "; kept the previous version" if kept else ""
-        log.warning("list %s not updated: %s", spec.name, e.message)
+        log.info("list %s not updated: %s", spec.name, e.message)  # the result says it, once
         return UpdateResult(spec.name, "failed", previous or 0, previous, e.message + note, kept)
     sha = hashlib.sha256(resp.body).hexdigest()
     store.write_bytes(store.feed_path(settings, spec.name), resp.body)

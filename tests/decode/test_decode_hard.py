@@ -96,7 +96,10 @@ def test_a_sheet_where_one_code_is_only_seen_by_the_other_decoders() -> None:
     assert only_others & set(texts) <= ours
 
 
-@pytest.mark.skipif(not (EVAL_QR / "manifest.json").is_file(), reason="../shared/eval/qr is absent")
+@pytest.mark.skipif(
+    not (EVAL_QR / "manifest.json").is_file(),
+    reason="no eval/qr in the evaluation data folder (set with --eval)",
+)
 def test_real_photos_read_in_place_at_least_as_well_as_zxing_alone(tmp_path: Path) -> None:
     manifest = json.loads((EVAL_QR / "manifest.json").read_text(encoding="utf-8"))
     real = [dict(im, file=str(EVAL_QR / im["file"])) for im in manifest["images"]

@@ -1,4 +1,4 @@
-"""The bench-detect figures on a tiny labelled folder laid out like ../shared/eval."""
+"""The bench-detect figures on a tiny labelled folder laid out like the evaluation data folder."""
 
 from __future__ import annotations
 

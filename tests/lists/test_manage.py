@@ -210,7 +210,7 @@ def test_cli_update_failure_exit_code(make_sources: Callable[..., Settings],
     assert data["failed"] == 1
     assert _run(settings, "update", "phish") == 4
     out = capsys.readouterr().out
-    assert "phish: FAILED" in out and "1 failed" in out
+    assert "phish: not updated: " in out and "1 failed" in out
     assert _run(settings, "update", "no-such-list") == 2
 
 

@@ -16,7 +16,9 @@ from scanner.lists.formats import decode, parse
 from scanner.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "urls" / "blocklists"
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/eval/urls/blocklists is absent")
+pytestmark = pytest.mark.skipif(
+    not SAMPLES.is_dir(), reason="no eval/urls/blocklists in the evaluation data folder (set with --eval)"
+)
 
 # file, detected format, block domains, allow domains, URL entries, malformed lines, skipped rules
 EXPECTED = [

@@ -376,7 +376,7 @@ def test_lists_api_unavailable_is_503(client: FlaskClient, auth: dict[str, str],
 
 def test_lists_page_and_allowlist_undo(page_client: FlaskClient, lists: FakeLists) -> None:
     html = page_client.get("/lists", base_url=BASE).get_data(as_text=True)
-    assert "12345" in html and "trusted.example" in html and "mine" in html
+    assert "12,345" in html and "trusted.example" in html and "mine" in html
     token = csrf_of(page_client)
     r = page_client.post("/lists/allow", base_url=BASE, data={"domain": "shop.example", "csrf_token": token})
     assert r.status_code == 303
