@@ -13,6 +13,9 @@ folder with ``--mirrors``; files are read with ``git show`` and never copied int
   spam of the same 80-万 set sorted by hand into loan fraud, bank-transfer fraud, car, property and
   service adverts, plus ``数据/测试集/spamMessage.txt``, 10,000 more spam lines of that set, as the
   separate source ``zh_80w_spam_sample``; no licence stated);
+* ``zh_chat_tencent`` — 502ping/RetrievalBased_Chatbot ``data_Q.txt`` (commit 07a1eaa, 2019): the
+  prompts of Tencent AI Lab's "Manually Annotated Chinese Corpus for Non-task-oriented Dialogue
+  Systems" (Li et al., 2018; CC BY 3.0), ~12k distinct chit-chat lines of 6+ characters; benign;
 * ``en_exais_ham`` — AbayomiAlli/SMS-Spam-Dataset (commit 2284081, 2021; ExAIS SMS, 2,890 personal
   English SMS of a Nigerian university, 2014; its "spam" is carrier promotions and quotes and is not
   used).
@@ -62,6 +65,7 @@ REPOS = {
     "80w": "ZPdesu+Spam-Message-Classifier-sklearn",
     "cats": "xiaojie16+SpamMessageProcessing",
     "exais": "AbayomiAlli+SMS-Spam-Dataset",
+    "chat": "502ping+RetrievalBased_Chatbot",
 }
 
 
@@ -103,6 +107,14 @@ def load_corpora(mirrors: Path) -> Iterator[tuple[str, str, str]]:
             parts = line.split("\t")
             if len(parts) >= 3 and parts[2].strip():
                 yield "zh_spam_categories", parts[2].strip(), lab
+    # Chit-chat prompts (word-segmented; normalize() drops the spaces inside CJK text): benign
+    # chat-like Chinese, the kind of text a user pastes beside a link, so the model does not take
+    # "加微信" or "支付宝" in ordinary talk for a lure. Lines of 6+ characters are trained on (the
+    # model scores only 10+, but shorter lines still teach what chat n-grams look like).
+    chat = _git(mirrors, "chat", "data_Q.txt").decode("utf-8-sig", "replace").splitlines()
+    for text in dict.fromkeys(t.strip() for t in chat):
+        if text and meaningful_chars(normalize(text)) >= 6:
+            yield "zh_chat_tencent", text, "ham"
     import io
     import zipfile
 
@@ -294,6 +306,9 @@ def _margins(x: object, y: np.ndarray, elig: np.ndarray, c: float) -> tuple[floa
     return _cut(oof, y, elig, 0.001), _cut(oof, y, elig, 0.01)
 
 
+_CORPUS_MASK = re.compile(r"(?<![a-z])x{2,}(?![a-z])")
+
+
 def _rule_verdicts(texts: list[str]) -> np.ndarray:
     """Per text: rules alone warn, their noisy-OR keep factor (model left out), and 0 / 1 / 2 for
     no way to act / a way to act / a sender tag (see ``text._model_reason``)."""
@@ -303,7 +318,10 @@ def _rule_verdicts(texts: list[str]) -> np.ndarray:
     out = np.zeros((len(texts), 3))
     for i, t in enumerate(texts):
         norm = normalize(t)
-        out[i, 2] = 2 if _tagged(norm) else int(bool(_ACTION.search(norm)))
+        # The corpora mask digits (``详询xxxxxxxxxxx``); a real message carries the number, so the
+        # way-to-act test reads masks as digits (the rules and the model still see the masked text).
+        act = _ACTION.search(_CORPUS_MASK.sub(lambda m: "5" * len(m.group(0)), norm))
+        out[i, 2] = 2 if _tagged(norm) else int(bool(act))
         rs = [r for r in text_reasons(t) if r.code != "text.model_lure"]
         out[i, 0] = decide(rs)[0].warns
         keep = 1.0

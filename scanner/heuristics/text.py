@@ -499,6 +499,9 @@ def asked_pii(text: str, reasons: list[Reason] | None = None) -> list[str]:
 _ACTION = re.compile(
     r"https?://|www\.|[a-z0-9-]+\.(?:com|cn|cc|top|xyz|vip|net|me|co)\b|(?<![0-9])[0-9]{7,}(?![0-9])"
     r"|回复|点击|登录|登陆|加微|加v|加q|微信|qq|联系|拨打|扫码|下载|注册|call|text|reply|click|visit"
+    # Contact verbs of loan and transfer scripts ("详询王经理", "欢迎致电", "添加好友"): a way to act
+    # as much as a link is.
+    r"|致电|来电|电话|热线|咨询|详询|添加|加我|私聊|官网|网址|链接|v信|威信|薇信|扣扣|企鹅"
 )
 
 
@@ -508,7 +511,7 @@ def _model_reason(s: str) -> list[Reason]:
     The model cannot tell a real bank or carrier notice from its imitation (both say 验证码, 账单,
     积分); links, numbers and sender tags can. So it adds to the rules' reasons (5–30: just above
     ``note_at`` it is a hint, not evidence), and warns alone (45, high) only from ``warn_at`` on, in
-    a text that gives a way to act (a link, a number, a handle, "reply/click/log in") and carries no
+    a text that gives a way to act (a link, a number, a handle, "reply/click/log in/call us") and carries no
     sender tag (【银行】 first or [银行] last), which is how institutions sign. A tagged text gets at
     most 20 from it.
     """

@@ -117,3 +117,19 @@ def test_throughput_with_the_model_on() -> None:
     per_second = len(texts) / max(1e-9, time.process_time() - start)
     # The brief asks for >= 1,000 messages/s on one core; a loaded CI machine gets slack.
     assert per_second >= 300, per_second
+
+
+def test_contact_verbs_are_a_way_to_act() -> None:
+    """A loan script that says "call us" (来电咨询) but writes no number warns on the model alone;
+    the same words without a way to act, or signed with a sender tag, only add to other reasons."""
+
+    def model_reason(text: str) -> tuple[int, str] | None:
+        got = [r for r in text_reasons(text) if r.code == "text.model_lure"]
+        return (got[0].weight, got[0].severity.value) if got else None
+
+    body = "工薪族凭工作证明即可申请信用贷款，额度最高五十万，当天到账"
+    assert model_reason(body + "，欢迎来电咨询") == (45, "high")
+    silent = model_reason(body)
+    assert silent is not None and silent[0] <= 30 and silent[1] != "high"
+    tagged = model_reason("【工商银行】" + body + "，欢迎来电咨询")
+    assert tagged is not None and tagged[0] <= 20
