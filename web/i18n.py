@@ -12,7 +12,6 @@ from typing import Any
 
 from scanner import codewords
 from scanner.codewords import UNKNOWN_LABEL
-
 from scanner.pii import pii_labels
 
 LANGS = ("zh", "en")

@@ -142,9 +142,9 @@ def _status(args: argparse.Namespace, settings: Settings, out: IO[str], as_json:
         error = error_words(r.last_error, t["lang"])
         # The user's own lists are never dropped from: their popular entries show as "(N marked)".
         pop = f"({r.marked_popular:,} marked)" if r.marked_popular else f"{r.dropped_popular:,}"
-        table.append((name, category_words(r.category, t["lang"]),
-                      r.trust if r.category in BLOCK_CATEGORIES else "-", f"{r.entries:,}", f"{r.kept:,}", pop,
-                      f"{r.malformed:,}", f"{r.suppressed:,}", age_words(r.age_seconds, r.due, t["lang"]),
+        trust = r.trust if r.category in BLOCK_CATEGORIES else "-"
+        table.append((name, category_words(r.category, t["lang"]), trust, f"{r.entries:,}", f"{r.kept:,}",
+                      pop, f"{r.malformed:,}", f"{r.suppressed:,}", age_words(r.age_seconds, r.due, t["lang"]),
                       error[:70] or "-"))
     widths = [max(_width(str(row[i])) for row in table) for i in range(len(table[0]))]
     for row in table:
