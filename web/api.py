@@ -22,7 +22,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from scanner.errors import EmptyInput, ImageTooLarge, InputError, UnsupportedImage
 from scanner.models import Report
 
-from . import security, state
+from . import security
+from .appstate import state
 from .errors import WebError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

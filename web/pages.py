@@ -33,8 +33,9 @@ from scanner.errors import InputError, ScannerError
 from scanner.models import LinkReport, Message, Report
 from scanner.render import INVISIBLE
 
-from . import i18n, security, state
+from . import i18n, security
 from .api import MAX_LIST_UPLOAD, UPLOAD_NAME, _lists, add_list_from, audit, jsonable, read_upload_bytes
+from .appstate import state
 from .errors import WebError
 from .session import consume_login_secret
 

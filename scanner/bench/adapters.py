@@ -4,7 +4,7 @@
   the same synthetic domains (load time, peak RSS and lookup latency, each in a fresh subprocess).
 * ``expand`` — :func:`scanner.bench.expand_bench.bench_expand`: 50 links × 3 hops × 100 ms on loopback vs
   the slowest single chain.
-* ``detect`` — :func:`scanner.evaldetect.bench_detect`: detection rates on a labelled folder (pages:
+* ``detect`` — :func:`scanner.bench.evaldetect.bench_detect`: detection rates on a labelled folder (pages:
   TPR/FPR, PII precision/recall overall and per field, median ms per page; also on the project's
   own page families in ``tests/data/pages_own`` when run from a source checkout).
 """
@@ -132,6 +132,35 @@ def _expand_result(runs: list[dict[str, Any]]) -> BenchResult:
     return res
 
 
+_DETECT_SECTIONS = ("urls", "urls_prior", "urls_lists", "pages", "pages_own", "pages_later", "pages_rendered",
+                    "messages")
+_DETECT_KEYS = ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median", "median_seconds",
+                "max_seconds", "median_page_seconds", "max_page_seconds", "messages_per_second")
+_DETECT_UNITS = {"urls_per_second": "URLs/s", "ms_median": "ms/page", "messages_per_second": "messages/s"}
+
+
+def _detect_figures(runs: list[dict[str, Any]]) -> dict[str, Stat]:
+    """Every rate, speed and link-extraction figure of ``bench detect``'s runs, as Stats."""
+    figures: dict[str, Stat] = {}
+    for section in _DETECT_SECTIONS:
+        for key in _DETECT_KEYS:
+            vals = [r.get(section, {}).get(key) for r in runs]
+            nums = [
+                float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool) and v == v
+            ]
+            if len(nums) == len(runs):
+                unit = _DETECT_UNITS.get(key, "s" if "seconds" in key else "fraction")
+                better = "lower" if key in ("fpr", "ms_median") or "seconds" in key else "higher"
+                figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
+    links = runs[0]["links"]
+    # Link extraction (issue 13 §1): our CJK set always; other projects' suites with --links-fixtures.
+    for key in ("own_links", "own_no_link", "linkify_links", "linkify_not_links", "urlextract_links",
+                "twitter_links"):
+        if key in links:
+            figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
+    return figures
+
+
 def bench_detect_adapter(
     settings: Settings,
     *,
@@ -142,7 +171,7 @@ def bench_detect_adapter(
     render: bool = False,
 ) -> BenchResult:
     """Detection rates (TPR/FPR) and URL throughput on a labelled folder (``--eval DIR``)."""
-    from ..evaldetect import bench_detect, loso_lines
+    from .evaldetect import bench_detect, loso_lines
 
     started = time.perf_counter()
     if eval_dir is not None and not eval_dir.is_dir():
@@ -159,29 +188,8 @@ def bench_detect_adapter(
             "",
             skipped=f"{folder} has no urls/urls_dev.csv, pages/manifest.json or messages.csv",
         )
-    figures: dict[str, Stat] = {}
-    units = {"urls_per_second": "URLs/s", "ms_median": "ms/page", "messages_per_second": "messages/s"}
-    for section in ("urls", "urls_prior", "urls_lists", "pages", "pages_own", "pages_later", "pages_rendered",
-                    "messages"):
-        for key in ("tpr", "fpr", "pii_precision", "pii_recall", "urls_per_second", "ms_median",
-                    "median_seconds", "max_seconds", "median_page_seconds", "max_page_seconds",
-                    "messages_per_second"):
-            vals = [r.get(section, {}).get(key) for r in runs]
-            nums = [
-                float(v) for v in vals if isinstance(v, int | float) and not isinstance(v, bool) and v == v
-            ]
-            if len(nums) == len(runs):
-                unit = units.get(key, "s" if "seconds" in key else "fraction")
-                better = "lower" if key in ("fpr", "ms_median") or "seconds" in key else "higher"
-                figures[f"{section}_{key}"] = Stat.of(unit, nums, better)
+    figures = _detect_figures(runs)
     links = runs[0]["links"]
-    # Link extraction (issue 13 §1): our CJK set always; other projects' suites with --links-fixtures.
-    for key in ("own_links", "own_no_link", "linkify_links", "linkify_not_links"):
-        if key in links:
-            figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
-    for key in ("urlextract_links", "twitter_links"):
-        if key in links:
-            figures[f"links_{key}"] = Stat.of("fraction", [float(links[key]["rate"])], "higher")
     res = BenchResult(
         name="detect",
         ours_label="URL verdicts (heuristics alone; prior on; bundled lists on), pages, messages; no network",
@@ -206,7 +214,7 @@ def bench_detect_adapter(
         notes=["detection rates have no speed reference: ratio is null"]
         + [f"links: {s} (--links-fixtures DIR)" for s in links["skipped"]],
     )
-    from ..evaldetect import format_report
+    from .evaldetect import format_report
 
     url_part = {k: v for k, v in runs[0].items() if k.startswith("url")}
     res.notes.extend(format_report(url_part).splitlines())  # per category, lists off and on, time split

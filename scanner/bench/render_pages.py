@@ -1,7 +1,7 @@
 """The rendered half of ``lurelens bench detect``'s pages section (``--render``; docs/rendering.md).
 
 Every page of a ``pages/manifest.json`` is read twice — statically
-(:func:`scanner.evaldetect.page_adapter`) and as headless Chromium builds it
+(:func:`scanner.bench.evaldetect.page_adapter`) and as headless Chromium builds it
 (:func:`scanner.pagerender.render_findings`, offline: nothing fetched) — and scored the same way,
 so the two sets of figures sit side by side, overall and per group of the manifest (synthetic pages
 vs real captures: the renderer is not tuned on either, so the groups show how it carries over).
@@ -61,13 +61,15 @@ def _score(rows: list[tuple[bool, bool, set[str], set[str]]]) -> dict[str, Any]:
     }
 
 
-def bench_pages_rendered(manifest: Path, settings: Settings | None = None) -> dict[str, Any]:
-    """Rendered vs static figures on a pages manifest, with seconds per rendered page.
+def bench_pages_rendered(
+    manifest: Path, static: Callable[[str, str], dict[str, Any]], settings: Settings | None = None
+) -> dict[str, Any]:
+    """Rendered vs static figures on a pages manifest, with seconds per rendered page; ``static`` is
+    the static reading's adapter (``evaldetect.page_adapter``), handed in by its caller.
 
     One browser serves every page (a fresh context each): the seconds are per page with Chromium
     already running; the first page's figure includes its start.
     """
-    from ..evaldetect import page_adapter
     from ..pagerender import RenderSession, RenderUnavailable
 
     man = json.loads(manifest.read_text(encoding="utf-8"))
@@ -77,7 +79,7 @@ def bench_pages_rendered(manifest: Path, settings: Settings | None = None) -> di
     except RenderUnavailable:
         session = None  # every page then reads statically, and says so ("unavailable" cuts)
     try:
-        return _run(man, manifest.parent, _rendered_adapter(s, session), page_adapter)
+        return _run(man, manifest.parent, _rendered_adapter(s, session), static)
     finally:
         if session is not None:
             session.close()

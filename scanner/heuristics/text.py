@@ -19,6 +19,8 @@ from typing import Any
 
 from ..models import Reason, Severity
 from ..reasons import define, make
+from .texttokens import negated as _negated
+from .texttokens import token_bounds
 
 H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 
@@ -218,7 +220,6 @@ class _Category:
     """Terms by the first two characters of their first part (a cheap index: most texts hold few)."""
 
 
-_ASCII_ALNUM = re.compile(r"[a-z0-9]")
 
 
 def _term_pattern(term: str, zh: bool) -> str:
@@ -230,22 +231,6 @@ def _term_pattern(term: str, zh: bool) -> str:
     parts = [re.escape(p.strip()) for p in term.split("…")]
     pat = gap.join(parts)
     return token_bounds(term, pat)
-
-
-def token_bounds(term: str, pat: str) -> str:
-    """``pat`` kept from starting inside a longer Latin word or number, or ending inside one.
-
-    A term that starts with a digit must not follow a digit, one that starts with a Latin letter
-    must not follow a letter (and the same at the end): ``0元`` ∉ ``300元``, ``app`` ∉ ``happy``,
-    while ``qq`` still matches in ``qq123456``.
-    """
-    first, last = term[:1], term[-1:]
-    if _ASCII_ALNUM.match(first):
-        pat = (r"(?<![0-9])" if first.isdigit() else r"(?<![a-z])") + pat
-    if _ASCII_ALNUM.match(last):
-        # won ∉ won't: an apostrophe and a letter continue a word too.
-        pat += r"(?![0-9])" if last.isdigit() else r"(?![a-z]|'[a-z])"
-    return pat
 
 
 @cache
@@ -288,11 +273,6 @@ def vocabulary() -> tuple[_Category, ...]:
 
 # --- negation and advice ----------------------------------------------------------------------------
 
-_NEG_ZH = re.compile(
-    r"(请勿|切勿|不要|勿|谨防|警惕|不会|从不|绝不|严禁|防范|谨慎|"
-    r"不得|别|提防|小心|拒绝|不能)"
-)
-_NEG_EN = re.compile(r"\b(never|don't|do not|dont|won't|will not|not|beware|avoid|no one)\b")
 _ADVICE = re.compile(
     r"(反诈|防骗|防诈|谨防.{0,6}诈骗|就是诈骗|都是诈骗|都是骗局|"
     r"是骗局|诈骗手法|诈骗套路|警方提醒|提醒您|温馨提示.{0,10}诈骗"
@@ -306,23 +286,6 @@ _YOU = re.compile(r"你|您|(?<![a-z])(?:you|your|u|ur)(?![a-z])")
 _SELF_INTRO = re.compile(
     r"(我是|这里是|我们是)[^。！？!?\n]{0,20}(工作人员|客服|民警|警官|专员|代表|中心|经理)"
 )
-
-
-def _negated(s: str, start: int) -> bool:
-    """A phrase said under a negation or warning within its clause ("请勿向任何人提供验证码")."""
-    lo = max(0, start - 14)
-    window = s[lo:start]
-    cut = max(window.rfind(c) for c in "。！？!?\n;；")
-    if cut >= 0:
-        window = window[cut + 1 :]
-    if _NEG_ZH.search(window):
-        return True
-    lo = max(0, start - 40)
-    window = s[lo:start]
-    cut = max(window.rfind(c) for c in ".!?\n;")
-    if cut >= 0:
-        window = window[cut + 1 :]
-    return bool(_NEG_EN.search(window))
 
 
 # --- special patterns -------------------------------------------------------------------------------

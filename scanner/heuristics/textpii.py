@@ -42,7 +42,7 @@ class _Vocab:
 
 
 def _alt(words: list[str], latin_bounds: bool = True) -> str:
-    from .text import token_bounds
+    from .texttokens import token_bounds
 
     out = []
     for w in sorted(words, key=len, reverse=True):
@@ -87,7 +87,7 @@ def asked_fields(s: str) -> list[tuple[str, str]]:
     >>> asked_fields("验证码123456，请勿泄露给他人")
     []
     """
-    from .text import _negated
+    from .texttokens import negated as _negated
 
     v = vocab()
     out: dict[str, str] = {}
@@ -104,7 +104,7 @@ def asked_fields(s: str) -> list[tuple[str, str]]:
 
 def hooks(s: str) -> list[str]:
     """The offers ("hooks") in the normalised text that are not said in a warning."""
-    from .text import _negated
+    from .texttokens import negated as _negated
 
     return [m.group(0) for m in vocab().hooks.finditer(s) if not _negated(s, m.start())]
 

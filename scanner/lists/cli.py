@@ -143,9 +143,9 @@ def _status(args: argparse.Namespace, settings: Settings, out: IO[str], as_json:
         # The user's own lists are never dropped from: their popular entries show as "(N marked)".
         pop = f"({r.marked_popular:,} marked)" if r.marked_popular else f"{r.dropped_popular:,}"
         trust = r.trust if r.category in BLOCK_CATEGORIES else "-"
+        age = age_words(r.age_seconds, r.due, t["lang"])
         table.append((name, category_words(r.category, t["lang"]), trust, f"{r.entries:,}", f"{r.kept:,}",
-                      pop, f"{r.malformed:,}", f"{r.suppressed:,}", age_words(r.age_seconds, r.due, t["lang"]),
-                      error[:70] or "-"))
+                      pop, f"{r.malformed:,}", f"{r.suppressed:,}", age, error[:70] or "-"))
     widths = [max(_width(str(row[i])) for row in table) for i in range(len(table[0]))]
     for row in table:
         cells = [_pad(str(c), w, right=3 <= i <= 7) for i, (c, w) in enumerate(zip(row, widths, strict=True))]

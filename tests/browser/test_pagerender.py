@@ -316,6 +316,7 @@ def test_without_chromium_the_static_reading_is_used_and_said(
 
 def test_bench_puts_rendered_figures_beside_static(tmp_path: Path) -> None:
     """``lurelens bench detect --render`` on a two-page folder of our own: a wizard and a plain page."""
+    from scanner.bench.evaldetect import page_adapter
     from scanner.bench.render_pages import bench_pages_rendered, format_rendered
 
     inline = WIZARD.replace(
@@ -345,7 +346,7 @@ def test_bench_puts_rendered_figures_beside_static(tmp_path: Path) -> None:
         },
     ]
     (tmp_path / "manifest.json").write_text(json.dumps({"warn_expected_for": "harvest", "pages": pages}))
-    res = bench_pages_rendered(tmp_path / "manifest.json")
+    res = bench_pages_rendered(tmp_path / "manifest.json", page_adapter)
     assert res["static"]["all"]["pii_recall"] < 0.5  # field data only in script: the loop builds it
     assert res["rendered"]["all"]["pii_recall"] == 1.0 and res["rendered"]["all"]["pii_precision"] == 1.0
     assert res["rendered"]["all"]["fpr"] == 0.0 and res["rendered"]["synthetic"]["tpr"] == 1.0

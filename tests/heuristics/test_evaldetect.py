@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scanner.evaldetect import bench_detect, format_report, message_reasons, page_adapter
+from scanner.bench.evaldetect import bench_detect, format_report, message_reasons, page_adapter
 
 
 def _folder(tmp: Path) -> Path:

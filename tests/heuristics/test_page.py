@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from scanner.evaldetect import page_adapter
+from scanner.bench.evaldetect import page_adapter
 from scanner.heuristics.page import analyze_html, classify_key, classify_label
 
 LURE_STATIC = """<html><head><title>兼职招募-注册领佣金</title></head><body>

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from scanner import htmltree
+from scanner.bench.evaldetect import page_adapter
 from scanner.cli import ExitStatus, main
 from scanner.errors import EmptyInput, NotText
-from scanner.evaldetect import page_adapter
 from scanner.expand import _title
 from scanner.heuristics.page import analyze_html, analyze_view, page_view
 from scanner.heuristics.page.fields import classify_control

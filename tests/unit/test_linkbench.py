@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from scanner.bench import linkbench
-from scanner.evaldetect import bench_detect, format_report
+from scanner.bench.evaldetect import bench_detect, format_report
 
 LINKS_TXT = """%
 % comment lines start with %

@@ -4,7 +4,7 @@ and the page names the personal data it asks for (real Scanner, offline)."""
 from __future__ import annotations
 
 import pytest
-from websupport import BASE, csrf_of
+from websupport import BASE, csrf_of, login
 
 import web
 from scanner.pipeline import Scanner
@@ -31,7 +31,7 @@ def test_result_page_names_the_data_a_lure_asks_for(
     web_settings: Settings, text: str, lang: str, words: tuple[str, ...]
 ) -> None:
     app = web.create_app(web_settings, scanner=Scanner(web_settings))
-    c = app.test_client()
+    c = login(app.test_client())
     c.get("/", base_url=BASE)
     r = c.post(
         "/check",

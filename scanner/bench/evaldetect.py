@@ -28,14 +28,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .canonical import canonicalize
-from .errors import ScannerError
-from .heuristics.page import analyze_html
-from .heuristics.text import text_reasons
-from .heuristics.url import url_reasons
-from .lists import ListSet
-from .models import Level, Reason
-from .verdict import decide
+from ..canonical import canonicalize
+from ..errors import ScannerError
+from ..heuristics.page import analyze_html
+from ..heuristics.text import text_reasons
+from ..heuristics.url import url_reasons
+from ..lists import ListSet
+from ..models import Level, Reason
+from ..verdict import decide
 
 
 def url_warns(url: str) -> bool:
@@ -64,7 +64,7 @@ def url_level(url: str, lists: ListSet | None = None) -> Level:
 
 def message_reasons(text: str) -> list[Reason]:
     """Reasons for a pasted message: its words plus the heuristics of the links in it."""
-    from .extract import extract_links
+    from ..extract import extract_links
 
     out = text_reasons(text)
     for link in extract_links(text, limit=5):
@@ -137,8 +137,8 @@ def _page_html(path: Path) -> str:
 
 def bundled_lists(tmp: Path) -> tuple[ListSet, int]:
     """The bundled lists compiled under ``tmp``, and how many entries were dropped as popular."""
-    from .lists.manage import status
-    from .settings import Settings
+    from ..lists.manage import status
+    from ..settings import Settings
 
     settings = Settings.load(environ={}, data_dir=tmp)
     dropped = sum(r.dropped_popular for r in status(settings))
@@ -147,7 +147,7 @@ def bundled_lists(tmp: Path) -> tuple[ListSet, int]:
 
 def url_model_split() -> list[dict[str, Any]]:
     """The time-split table stored with the shipped URL model (empty when there is no model)."""
-    from .heuristics.urlmodel import load
+    from ..heuristics.urlmodel import load
 
     m = load()
     return list(m.meta.get("time_split", [])) if m is not None else []
@@ -159,7 +159,7 @@ def bench_pages(manifest: Path) -> dict[str, Any]:
     Same rules as the folder's ``eval_pages.py``. Time is :func:`page_adapter` per page (parse +
     analysis + URL heuristics), each page parsed afresh.
     """
-    from .htmltree import page_view
+    from ..htmltree import page_view
 
     man = json.loads(manifest.read_text(encoding="utf-8"))
     base = manifest.parent
@@ -204,7 +204,7 @@ def bench_pages(manifest: Path) -> dict[str, Any]:
     }
 
 
-_TEST_DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+_TEST_DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
 OWN_PAGES = {
     "pages_own": _TEST_DATA / "pages_own" / "manifest.json",
     "pages_later": _TEST_DATA / "pages_blind" / "manifest.json",
@@ -220,7 +220,7 @@ def bench_messages(csv_path: Path) -> dict[str, Any]:
     Also the throughput (messages per second of wall time and of CPU time, text and link reasons
     with the text model on) and the model's leave-one-source-out table from its training report.
     """
-    from .heuristics.textmodel import load_model, training_report
+    from ..heuristics.textmodel import load_model, training_report
 
     rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
     tot: Counter[str] = Counter()
@@ -277,16 +277,16 @@ def bench_detect(
     if manifest.exists():
         out["pages"] = bench_pages(manifest)
         if render:
-            from .bench.render_pages import bench_pages_rendered
+            from .render_pages import bench_pages_rendered
 
-            out["pages_rendered"] = bench_pages_rendered(manifest)
+            out["pages_rendered"] = bench_pages_rendered(manifest, page_adapter)
     for key, path in OWN_PAGES.items():
         if path.exists():
             out[key] = bench_pages(path)
     msgs = eval_dir / "pages" / "messages.csv"
     if msgs.exists():
         out["messages"] = bench_messages(msgs)
-    from .bench.linkbench import locate_fixtures, measure
+    from .linkbench import locate_fixtures, measure
 
     out["links"] = measure(*locate_fixtures(links_fixtures)) if links_fixtures else measure()
     return out
@@ -340,7 +340,7 @@ def format_report(res: dict[str, Any]) -> str:
         if key in res:
             lines += _page_lines(res[key], name)
     if "pages_rendered" in res:
-        from .bench.render_pages import format_rendered
+        from .render_pages import format_rendered
 
         lines.append(format_rendered(res["pages_rendered"]))
     if "messages" in res:
@@ -354,7 +354,7 @@ def format_report(res: dict[str, Any]) -> str:
             lines.append(f"    {name:48s} n={v['n']:4d}  warned={v['warned']:4d}  rate={v['rate']:.3f}")
         lines.extend(loso_lines(m.get("loso", []), m.get("model_trained")))
     if "links" in res:
-        from .bench.linkbench import format_links
+        from .linkbench import format_links
 
         lines.append(format_links(res["links"]))
     return "\n".join(lines)
