@@ -58,6 +58,10 @@ class Settings:
         default=False, metadata={"help": "Allow binding to a non-loopback address (explicit flag)."}
     )
     threads: int = field(default=32, metadata={"help": "Worker threads of the local service."})
+    processes: int = field(
+        default=1,
+        metadata={"help": "Service processes: above 1, gunicorn runs that many (POSIX only)."},
+    )
     request_timeout: float = field(
         default=25.0, metadata={"help": "Seconds one API request may take before it answers an error."}
     )
@@ -132,6 +136,7 @@ class Settings:
             "max_input_bytes",
             "max_links",
             "threads",
+            "processes",
             "max_hops",
             "max_body_bytes",
             "max_decoded_bytes",

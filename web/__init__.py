@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None, scanner: ScannerLike | None = N
     app.register_blueprint(pages.bp)
 
     # A list added or updated by another process takes effect at the next request (issue 19).
-    listwatch.install(app, lambda: getattr(st.scanner, "reload_lists", None), lists_index(settings))
+    # The service's scanner and its worker processes both reload (AppState.lists_changed).
+    listwatch.install(app, lambda: st.lists_changed, lists_index(settings))
 
     @app.before_request
     def _language() -> None:

@@ -63,7 +63,7 @@ class AppState:
         self.pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=max(4, settings.threads * 2), thread_name_prefix="lurelens-check")
         # Heavy work passes an admission gate first (docs/service.md, "Bounded work").
-        self.limits = admission.Limits.for_machine(settings.threads)
+        self.limits = admission.Limits.for_machine(settings.threads, processes=settings.processes)
         self.image_gate = admission.Gate("image", self.limits.image_slots, self.limits.image_queue,
                                          self.limits.wait, on_idle=memory.trim)
         self.check_gate = admission.Gate("check", self.limits.check_slots, self.limits.check_queue,

@@ -24,6 +24,8 @@ def add_parsers(subparsers: Any) -> None:
                    action="store_true", default=None,
                    help="allow a non-loopback --host (exposes the service to the network)")
     p.add_argument("--threads", type=int, default=None, help="worker threads (default 32)")
+    p.add_argument("--processes", type=int, default=None,
+                   help="serve from N processes behind gunicorn (POSIX; default 1: waitress)")
     p.add_argument("--open", dest="open_browser", action="store_true",
                    help="open the sign-in link in the default browser")
     p.set_defaults(func=run_serve)
@@ -38,7 +40,8 @@ def add_parsers(subparsers: Any) -> None:
 
 
 def _apply(args: argparse.Namespace, settings: Settings) -> Settings:
-    changes = {k: getattr(args, k, None) for k in ("port", "host", "allow_public_bind", "threads")}
+    keys = ("port", "host", "allow_public_bind", "threads", "processes")
+    changes = {k: getattr(args, k, None) for k in keys}
     # A store_true flag left off means "not given", not "force off" (keep the TOML/env value).
     changes = {k: v for k, v in changes.items() if v is not None and v is not False}
     return settings.replace(**changes) if changes else settings

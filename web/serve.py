@@ -130,30 +130,8 @@ def run_until(server: Any, stop: threading.Event, poll: float = 0.2) -> None:
             st.workers.shutdown()
 
 
-def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool = False,
-          on_ready: Callable[[Any], None] | None = None) -> int:
-    """Serve until interrupted; prints the sign-in link (and opens it with ``open_browser``)."""
-    out = out or sys.stdout
-    if os.name == "posix":
-        os.umask(0o077)  # everything this process creates under the data dir is the user's alone
-    memory.tune_allocator()
-    # The HTTP loop shares the interpreter lock with the request threads: hand it over every 1 ms
-    # (not 5) so a burst of refused requests does not delay /health.
-    sys.setswitchinterval(0.001)
-    logging.getLogger("lurelens.web.lists").setLevel(logging.INFO)  # "lists changed …: reloaded"
-    server = make_server(settings)
-    app = server.lurelens_app
-    st = state(app)
-    # Checks and scans run in worker processes (web/workers.py): a flood never holds this
-    # process's interpreter lock, and a decoder crash costs one request, not the service.
-    st.workers = WorkerPool(settings, st.limits.image_slots + st.limits.check_slots)
-    # Build the scanners (and load the lists) now, so the first request is not slow.
-    try:
-        _ = st.scanner
-        st.workers.warm()
-    except Exception as e:  # the pages will report it per request
-        log.warning("scanner not ready at start: %s", type(e).__name__)
-    port = int(server.effective_port)
+def _announce(settings: Settings, port: int, out: IO[str], *, open_browser: bool) -> None:
+    """Print where the service runs and a fresh one-time sign-in link (and open it when asked)."""
     url = login_url(port, new_login_secret(settings.data_dir))
     print(f"LureLens is running at http://127.0.0.1:{port}/  (Ctrl-C to stop)", file=out, flush=True)
     print(f"Open this link to sign in (it works once; `lurelens login` makes another):\n    {url}",
@@ -168,6 +146,40 @@ def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool 
     if not is_loopback(settings.host):
         print(f"WARNING: listening on {settings.host}: other machines can reach this service.",
               file=out, flush=True)
+
+
+def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool = False,
+          on_ready: Callable[[Any], None] | None = None) -> int:
+    """Serve until interrupted; prints the sign-in link (and opens it with ``open_browser``)."""
+    out = out or sys.stdout
+    if os.name == "posix":
+        os.umask(0o077)  # everything this process creates under the data dir is the user's alone
+    memory.tune_allocator()
+    # The HTTP loop shares the interpreter lock with the request threads: hand it over every 1 ms
+    # (not 5) so a burst of refused requests does not delay /health.
+    sys.setswitchinterval(0.001)
+    logging.getLogger("lurelens.web.lists").setLevel(logging.INFO)  # "lists changed …: reloaded"
+    if settings.processes > 1:  # gunicorn forks the workers: each builds its own app (web/multiproc.py)
+        from .multiproc import serve_processes
+
+        check_bind(settings.host, settings.allow_public_bind)
+        secure_data_dir(settings.data_dir)
+        ensure_token(settings)
+        _announce(settings, settings.port, out, open_browser=open_browser)
+        return serve_processes(settings, settings.port, out=out)
+    server = make_server(settings)
+    app = server.lurelens_app
+    st = state(app)
+    # Checks and scans run in worker processes (web/workers.py): a flood never holds this
+    # process's interpreter lock, and a decoder crash costs one request, not the service.
+    st.workers = WorkerPool(settings, st.limits.image_slots + st.limits.check_slots)
+    # Build the scanners (and load the lists) now, so the first request is not slow.
+    try:
+        _ = st.scanner
+        st.workers.warm()
+    except Exception as e:  # the pages will report it per request
+        log.warning("scanner not ready at start: %s", type(e).__name__)
+    _announce(settings, int(server.effective_port), out, open_browser=open_browser)
     stop = threading.Event()
 
     def _stop(signum: int, frame: Any) -> None:
