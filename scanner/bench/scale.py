@@ -6,7 +6,9 @@ Each side is a whole ``lurelens check --offline --json --jobs N -`` process over
 (2.0 would be perfect scaling on two idle cores; a busy machine shows less). The outputs of both
 sides are compared byte for byte on every run. With the ``scale`` extra installed, the Dask figure
 runs :func:`scanner.batch.check_partition` over the same lines on a ``LocalCluster`` (cluster
-start-up excluded: it is paid once per cluster, not per batch).
+start-up excluded: it is paid once per cluster, not per batch). The service figures: ``/api/v1/check``
+requests/s from a load generator in its own process against ``lurelens serve --processes 1`` and
+``--processes 2``, and the unique memory (USS: private pages) of each service process of the second.
 """
 
 from __future__ import annotations
@@ -69,6 +71,50 @@ def _dask(lines: Sequence[str], settings: Settings, repeat: int) -> dict[str, An
     return {"urls_per_s": Stat.of("URLs/s", rates).to_dict(), "workers": 2}
 
 
+def _uss(pid: int) -> int:
+    """Unique memory of one process (its private pages: what it alone costs), from /proc."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    return sum(int(line.split()[1]) * 1024 for line in text.splitlines()
+               if line.startswith(("Private_Clean:", "Private_Dirty:")))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for t in tasks for c in (t / "children").read_text(encoding="ascii").split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _service(urls: Sequence[str], duration: float) -> dict[str, Any]:
+    """Requests/s of ``/api/v1/check`` (offline) with 1 and with 2 service processes, and the unique
+    memory each extra service process adds (itself, and with the check processes it starts)."""
+    from .api import ServiceProcess, run_loadgen
+
+    if os.name != "posix" or not Path("/proc/self/smaps_rollup").exists():
+        return {"skipped": "needs Linux (gunicorn and /proc)"}
+    out: dict[str, Any] = {}
+    for procs in (1, 2):
+        with ServiceProcess(extra_settings={"processes": procs, "offline": True}) as svc:
+            urls_file = svc.work / "urls.txt"
+            urls_file.write_text("\n".join(urls) + "\n", encoding="utf-8")
+            load = run_loadgen(svc, duration=duration, concurrency=8, urls_file=urls_file)
+            out[f"processes_{procs}_rps"] = load["rps"]
+            out[f"processes_{procs}_errors"] = load["errors"]
+            if procs == 2:
+                workers = _children(svc.pid)
+                own = [_uss(w) / 2**20 for w in workers]
+                trees = [(_uss(w) + sum(_uss(c) for c in _children(w))) / 2**20 for w in workers]
+                out["uss_mib_per_service_process"] = [round(x, 1) for x in own]
+                out["uss_mib_per_service_process_with_its_check_processes"] = [round(x, 1) for x in trees]
+    if out.get("processes_1_rps"):
+        out["rps_ratio"] = round(out["processes_2_rps"] / out["processes_1_rps"], 3)
+    return out
+
+
 def bench_scale(
     settings: Settings, urls: Sequence[str], *, repeat: int = 3, quick: bool = False
 ) -> BenchResult:
@@ -96,7 +142,8 @@ def bench_scale(
         reference={"urls_per_s": Stat.of("URLs/s", b["urls_per_s"])},
         params={"lines": len(lines), "repeat": repeat, "cores": os.cpu_count()},
         extra={"outputs_identical": len(digests) == 1,
-               "dask_local_cluster": _dask(lines, settings.replace(offline=True), repeat)},
+               "dask_local_cluster": _dask(lines, settings.replace(offline=True), repeat),
+               "service": _service(urls, 3.0 if quick else 8.0)},
     )
     if len(digests) != 1:
         res.notes.append("the --jobs 2 output differed from --jobs 1: a bug")
