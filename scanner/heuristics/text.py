@@ -424,7 +424,10 @@ def _lure_asks_pii(s: str, found: list[Reason]) -> list[Reason]:
     asked = asked_fields(s)
     if not any(f in SENSITIVE for f, _w in asked):
         return []
-    lure = any(r.code.startswith("text.") and r.code not in _NOT_LURE and r.weight >= 25 for r in found)
+    # A sender claiming a brand it does not link to counts as lure context at any weight: "顺丰"
+    # asking for an ID number and an SMS code through someone else's site is the scam itself.
+    lure = any(r.code.startswith("text.") and r.code not in _NOT_LURE
+               and (r.weight >= 25 or r.code == "text.brand_link_mismatch") for r in found)
     if not (lure or hooks(s)):
         return []
     from .textpii import en_name, zh_name

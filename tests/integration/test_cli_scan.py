@@ -66,7 +66,7 @@ def test_human_output_lists_every_code_and_is_safe_for_a_terminal(tmp_path: Path
     code, out = run(["scan", "--offline", str(a)])
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert "\\x1b]0;pwned\\x07" in out
-    assert "1. text:" in out and "2. url:" in out
+    assert "1. Text:" in out and "2. Web link:" in out
     assert "url.hidden_characters" in out
     assert code == ExitStatus.WARN
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from websupport import BASE, csrf_of
+from websupport import BASE, csrf_of, login
 
 import web
 from scanner.codewords import UNKNOWN_LABEL
@@ -25,7 +25,7 @@ RAW_FIELDS = re.compile(r">\s*(ssid|security|app_zh|app|scheme|password|hidden)\
 
 def _client(settings: Settings, lang: str) -> FlaskClient:
     app: Flask = web.create_app(settings, scanner=Scanner(settings))
-    c = app.test_client()
+    c = login(app.test_client())
     c.set_cookie("lang", lang, domain="127.0.0.1")
     c.get("/", base_url=BASE)
     return c
