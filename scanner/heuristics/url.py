@@ -13,30 +13,27 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cache, lru_cache
-from importlib import resources
 from urllib.parse import quote, unquote_plus
 
 from ..canonical import CanonicalURL, to_unicode
 from ..models import Reason, Severity
 from ..reasons import make
 from . import urlcodes  # noqa: F401 - defines the url.* reason codes
-from .brandmatch import Brand, _brand_hits, _brand_owned, _brand_tokens, _one_edit, brand_tlds, brands
+from .brandmatch import (
+    Brand,
+    _brand_hits,
+    _brand_owned,
+    _brand_tokens,
+    _data_lines,
+    _one_edit,
+    brand_tlds,
+    brands,
+)
 from .urlwords import _KEYWORD_RE, _KEYWORDS, _STATIC_EXT, _WP_STOCK
 
 H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 
 # --- data -------------------------------------------------------------------------------------------
-
-
-def _data_text(name: str) -> str:
-    return resources.files("scanner").joinpath("data", name).read_text(encoding="utf-8")
-
-
-def _data_lines(name: str) -> Iterable[list[str]]:
-    for line in _data_text(name).splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            yield line.split()
 
 
 @cache
