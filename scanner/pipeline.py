@@ -405,6 +405,20 @@ class Scanner:
         )
 
 
+MINI_PROGRAM_IN_LURE = 35
+"""Weight of ``link.mini_program`` when the words around it read as a lure: the data is collected
+inside a program LureLens cannot see, like a link it cannot open (10 when the words are calm)."""
+
+
+def _mini_program_in_lure(own: list[Reason], said: Sequence[Reason]) -> list[Reason]:
+    lure = any(r.code.startswith("text.") and r.severity is not Severity.INFO and r.weight >= 25
+               and r.code not in ("text.urgency", "text.advice_context") for r in said)
+    if not lure:
+        return own
+    return [replace(r, weight=max(r.weight, MINI_PROGRAM_IN_LURE)) if r.code == "link.mini_program" else r
+            for r in own]
+
+
 def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, str]], list[str], bool]:
     """What the payloads say themselves: their reasons, their links as ``(original, url)``, the
     personal data an inline page asks for, and whether anything in them can be checked at all."""
@@ -420,6 +434,8 @@ def _gather(payloads: Sequence[Payload]) -> tuple[list[Reason], list[tuple[str, 
         if kind in _TEXT_KINDS:
             said = pure.text_reasons(p.text)
             own.extend(said)
+            if p.kind is PayloadKind.MINI_PROGRAM:
+                own[:] = _mini_program_in_lure(own, said)
             # Personal data the message itself asks for ("填写手机号和验证码") is named like a page's.
             page_pii.extend(k for k in pure.asked_pii(p.text, said) if k not in page_pii)
         if p.kind is PayloadKind.DATA_URI and p.fields.get("html"):

@@ -121,7 +121,7 @@ def test_its_reason_adds_to_the_text_reasons(scanner: Scanner) -> None:
     with_mini = scanner.check("#小程序://礼品中心/Ab12 " + words)
     assert not alone.level.warns
     assert with_mini.score > alone.score
-    assert with_mini.level is Level.CAUTION
+    assert with_mini.level.warns
 
 
 def test_links_in_the_text_are_still_checked(scanner: Scanner) -> None:
@@ -129,3 +129,31 @@ def test_links_in_the_text_are_still_checked(scanner: Scanner) -> None:
     assert [lr.url for lr in rep.links] == ["http://kd-help.example.cn/q"]
     assert rep.payloads[0].kind is PayloadKind.MINI_PROGRAM
     assert rep.payloads[0].fields["carrier"] == "text_with_url"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#小程序://幸运抽奖/Abc123 免费领礼品",
+        "恭喜中奖！打开 #小程序://周年庆大转盘/Qw12 填手机号领取",
+        "积分今日清零，进 #小程序://积分商城/Z9z9 兑换现金",
+    ],
+)
+def test_a_mini_program_in_lure_words_warns_and_is_named(text: str) -> None:
+    import scanner
+    from scanner.settings import Settings
+
+    report = scanner.check(text, settings=Settings.load(environ={}, offline=True, use_lists=False))
+    assert report.warn, [(r.code, r.weight) for r in report.reasons]
+    mini = [r for r in report.reasons if r.code == "link.mini_program"]
+    assert mini and mini[0].weight >= 35 and mini[0].evidence in text
+
+
+@pytest.mark.parametrize("text", ["#小程序://腾讯文档/Xy9", "会议纪要在 #小程序://腾讯文档/Ab1 里，大家看"])
+def test_a_mini_program_in_calm_words_is_explained_not_warned(text: str) -> None:
+    import scanner
+    from scanner.settings import Settings
+
+    report = scanner.check(text, settings=Settings.load(environ={}, offline=True, use_lists=False))
+    assert not report.warn
+    assert [r.weight for r in report.reasons if r.code == "link.mini_program"] == [10]
