@@ -547,7 +547,8 @@ def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> 
     fields = {"lines": str(len(lines)), "engine": ENGINE_NAME}
     if title:
         fields["title"] = mask_personal(title)
-    links = tuple(dict.fromkeys(f.url for f in extract_links(text, limit=MAX_OCR_LINKS)))
+    found = extract_links(text, limit=MAX_OCR_LINKS)
+    links = tuple(dict.fromkeys(f.url for f in found))
     return Payload(
         text=text,
         kind=PayloadKind.OCR_TEXT,
@@ -559,4 +560,5 @@ def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> 
             zh="从图片中识别出的文字（可能有识别错误）。",
         ),
         source="image",
+        originals={f.url: f.original for f in found},  # each link as it was read, for the link cards
     )
