@@ -63,17 +63,22 @@ class ListWatch:
 
 
 def install(app: Any, get_reload: Callable[[], Callable[[], None] | None], path: Path) -> None:
-    """Poll ``path`` before each API or page request of ``app``; ``get_reload`` finds the scanner's reload."""
-    watch: list[ListWatch] = []
+    """Poll ``path`` before each API or page request of ``app``; ``get_reload`` finds the scanner's reload.
+
+    The index is fingerprinted now, when the app is built (the scanner loads that index when it
+    starts): a process whose first request comes after a change still sees the change.
+    """
+
+    def reload() -> None:
+        fn = get_reload()
+        if fn is not None:
+            fn()
+
+    watch = ListWatch(path, reload)
 
     def _fresh() -> None:
         if request.path.startswith("/static/"):
             return
-        if not watch:
-            reload = get_reload()
-            if reload is None:
-                return
-            watch.append(ListWatch(path, reload))
-        watch[0].poll()
+        watch.poll()
 
     app.before_request(_fresh)
