@@ -108,11 +108,13 @@ class Limits:
 
         Each runs in a worker process of its own (:mod:`web.workers`), so N + M processes at most.
         """
-        cores = max(1, (cores or usable_cores()) // max(1, processes))
-        image, check = cores, cores
+        machine = max(1, cores or usable_cores())
+        image = check = max(1, machine // max(1, processes))
         # Keep an eighth of the threads (at least 2) for /health, pages and the lists. Checks get
-        # the longer queue: most are quick, and a burst of them should wait rather than fail.
+        # the longer queue: most are quick, and a burst of them should wait rather than fail. The
+        # queues are sized for the whole machine: with several processes the kernel hands a burst
+        # to whichever process accepts first, so one may get it all while the others idle.
         spare = max(0, threads - max(2, threads // 8) - image - check)
-        image_queue = min(2 * image, spare // 3)
-        check_queue = min(4 * check, spare - image_queue)
+        image_queue = min(2 * machine, spare // 3)
+        check_queue = min(4 * machine, spare - image_queue)
         return cls(image, image_queue, check, check_queue)
