@@ -426,7 +426,7 @@ def _lure_asks_pii(s: str, found: list[Reason]) -> list[Reason]:
         return []
     # A sender claiming a brand it does not link to counts as lure context at any weight: "顺丰"
     # asking for an ID number and an SMS code through someone else's site is the scam itself.
-    lure = any(r.code.startswith("text.") and r.code not in _NOT_LURE
+    lure = any(r.code.startswith("text.") and r.code not in NOT_LURE
                and (r.weight >= 25 or r.code == "text.brand_link_mismatch") for r in found)
     if not (lure or hooks(s)):
         return []
@@ -443,7 +443,12 @@ def _lure_asks_pii(s: str, found: list[Reason]) -> list[Reason]:
     ]
 
 
-_NOT_LURE = frozenset({"text.asks_for_pii", "text.urgency", "text.flash_sale", "text.contact_handle"})
+NOT_LURE = frozenset(
+    {"text.asks_for_pii", "text.urgency", "text.flash_sale", "text.contact_handle", "text.advice_context"}
+)
+"""Text reasons that are context, not a lure of their own: pressure, a handle, a request for data
+(which needs a lure beside it), anti-fraud advice. The text and page rules both read lure
+strength from the other reasons."""
 
 
 def asked_pii(text: str, reasons: list[Reason] | None = None) -> list[str]:

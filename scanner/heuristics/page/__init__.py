@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ...htmltree import PageView, page_view
 from ...models import PII_KINDS, Reason
 from ...verdict import PAGE_FIELD_WEIGHTS as FIELD_WEIGHTS
-from ..text import normalize, text_reasons
+from ..text import NOT_LURE, normalize, text_reasons
 from ..url import Brand, brands
 from .fields import FACE_WORDS, HOLD_ID, Field, classify_key, classify_label, page_fields
 from .purpose import page_purpose
@@ -147,13 +147,6 @@ def analyze_view(view: PageView, url: str, *, popular: bool | None = None) -> Pa
     brand = _page_brand(view)
     tr = text_reasons(page_text, message=False)
     # Why the user would comply. On a page, "asks for PII" is what the form itself does: not a lure.
-    not_lures = (
-        "text.urgency",
-        "text.flash_sale",
-        "text.advice_context",
-        "text.contact_handle",
-        "text.asks_for_pii",
-    )
     ctx = Context(
         view=view,
         url=url,
@@ -166,7 +159,7 @@ def analyze_view(view: PageView, url: str, *, popular: bool | None = None) -> Pa
         official=_official(brand, host),
         text_reasons=tr,
         advice=any(r.code == "text.advice_context" for r in tr),
-        lure_weight=max((r.weight for r in tr if r.code not in not_lures), default=0),
+        lure_weight=max((r.weight for r in tr if r.code not in NOT_LURE), default=0),
         purpose=page_purpose(view, url, norm),
         lure_text=page_text,
         lure_norm=norm,
