@@ -18,6 +18,7 @@ For a cluster, :func:`check_partition` is the function to map over partitions (d
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +37,10 @@ __all__ = ["CHUNK", "check_lines", "check_partition", "run_batch"]
 CHUNK = 500
 """Lines a worker checks per task: large enough that the hand-over costs little, small enough that
 the progress bar moves and the last worker does not finish long after the others."""
+
+MAX_JOBS_PER_CORE = 4
+"""``--jobs 1000`` starts at most this many worker processes per core (each maps the index and
+holds a scanner: hundreds would only exhaust memory)."""
 
 Numbered = tuple[int, str]
 
@@ -127,9 +132,11 @@ def run_batch(
             warned, failed = _write(results, out, advance)
         else:
             context = multiprocessing.get_context("spawn")  # no inherited threads or locks; Windows too
+            chunks = list(_chunks(lines))
+            # More processes than chunks or than MAX_JOBS_PER_CORE × cores only cost memory.
+            jobs = min(jobs, len(chunks), MAX_JOBS_PER_CORE * (os.cpu_count() or 1))
             with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                      initargs=(settings,)) as pool:
-                chunks = list(_chunks(lines))
                 results = pool.map(_check_chunk, [f for f, _ in chunks], [c for _, c in chunks],
                                    [as_json] * len(chunks), [lang] * len(chunks))
                 warned, failed = _write(results, out, advance)

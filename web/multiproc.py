@@ -27,6 +27,8 @@ from scanner.settings import Settings
 
 log = logging.getLogger("lurelens.web")
 
+MAX_PROCESSES_PER_CORE = 4
+
 
 def _worker_app(settings: Settings, port: int) -> Any:
     """One worker's app: built after the fork, with its own worker pool, warmed before it serves."""
@@ -77,17 +79,27 @@ def gunicorn_options(settings: Settings, port: int) -> dict[str, Any]:
     }
 
 
-def serve_processes(settings: Settings, port: int, *, out: IO[str]) -> int:
-    """Run gunicorn with ``settings.processes`` workers until it is stopped; 0 after a clean stop."""
+def check_processes(settings: Settings, port: int) -> None:
+    """Refuse, before anything is printed or bound, what ``--processes`` cannot run."""
     if os.name != "posix":
         raise ConfigError("--processes needs gunicorn, which runs on Linux and macOS only: on Windows "
                           "leave it at 1 (waitress, threads)")
     try:
-        from gunicorn.app.base import BaseApplication
+        import gunicorn  # noqa: F401
     except ImportError:
         raise ConfigError("--processes needs gunicorn: pip install 'lurelens[scale]'") from None
     if port == 0:
         raise ConfigError("--processes needs a fixed --port (the workers must know it)")
+    cores = os.cpu_count() or 1
+    if settings.processes > MAX_PROCESSES_PER_CORE * cores:
+        raise ConfigError(f"--processes {settings.processes} is more than {MAX_PROCESSES_PER_CORE} per core "
+                          f"({cores} cores here): each process holds a scanner and its check processes")
+
+
+def serve_processes(settings: Settings, port: int, *, out: IO[str]) -> int:
+    """Run gunicorn with ``settings.processes`` workers until it is stopped; 0 after a clean stop."""
+    check_processes(settings, port)
+    from gunicorn.app.base import BaseApplication
 
     class _App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

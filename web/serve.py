@@ -160,8 +160,9 @@ def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool 
     sys.setswitchinterval(0.001)
     logging.getLogger("lurelens.web.lists").setLevel(logging.INFO)  # "lists changed …: reloaded"
     if settings.processes > 1:  # gunicorn forks the workers: each builds its own app (web/multiproc.py)
-        from .multiproc import serve_processes
+        from .multiproc import check_processes, serve_processes
 
+        check_processes(settings, settings.port)
         check_bind(settings.host, settings.allow_public_bind)
         secure_data_dir(settings.data_dir)
         ensure_token(settings)

@@ -95,3 +95,11 @@ def test_dask_local_cluster_equals_one_process() -> None:
         workers = client.run(os.getpid)
     assert len(workers) == 2
     assert got == check_partition(list(enumerate(lines, 1)), settings)
+
+
+def test_a_huge_jobs_number_is_capped_and_prints_the_same() -> None:
+    stdin = ("\n".join(_mixed_lines()) + "\n").encode()
+    data_dir = os.environ["LURELENS_DATA_DIR"]
+    one = _run(["--offline", "--json", "--jobs", "1"], stdin, data_dir)
+    many = _run(["--offline", "--json", "--jobs", "100000"], stdin, data_dir)
+    assert many.returncode == one.returncode and many.stdout == one.stdout, many.stderr.decode()[-300:]

@@ -115,3 +115,13 @@ def test_two_processes_share_token_session_and_lists(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0
+
+
+def test_too_many_processes_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LURELENS_")}
+    env.update(LURELENS_DATA_DIR=str(tmp_path / "data"), PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "lurelens", "serve", "--processes", "100000", "--port",
+                        str(_free_port())], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert "per core" in r.stderr and "Traceback" not in r.stderr
+    assert "login?secret=" not in r.stdout  # refused before a sign-in link was printed
