@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from . import reasons as R
-from .models import Message, Payload, PayloadKind, Severity
+from .models import Message, Payload, PayloadKind
 from .ocrtext import (
     Line,
     fold_japanese_forms,
@@ -401,14 +400,6 @@ QR_MARGIN = 0.12
 """Share of a code's size added around it before its area is kept away from the text reader."""
 MAX_OCR_LINKS = 50
 """Links taken from the text of one picture (the report checks the first ``max_links`` of all)."""
-
-R.define(
-    "input.no_text_or_code",
-    Severity.INFO,
-    0,
-    "No QR code or text could be read in this image. Try a sharper photo or a screenshot.",
-    "未识别到二维码或文字。请换一张更清晰的照片或截图。",
-)
 
 
 @dataclass

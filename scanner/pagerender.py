@@ -41,7 +41,7 @@ from urllib.parse import urljoin
 from . import reasons as R
 from .chromium import FIND_NEXT_JS, INIT_SCRIPT, SNAPSHOT_JS, chromium_flags
 from .errors import ScannerError
-from .models import PII_KINDS, Reason, Severity
+from .models import PII_KINDS, Reason
 from .procwatch import kill, marked_roots, marked_tree, rss, tree
 
 if TYPE_CHECKING:
@@ -91,29 +91,6 @@ RENDERS_AT_ONCE = 2
 _SLOTS = threading.BoundedSemaphore(RENDERS_AT_ONCE)
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 
-R.define(
-    "page.rendered",
-    Severity.INFO,
-    0,
-    "Read as the browser builds it: {states} page state(s) after running its scripts; {fetched} "
-    "request(s) went through the guarded fetcher, {refused} were refused.",
-    "已按浏览器运行脚本后的页面读取：{states} 个页面状态；{fetched} 个请求经安全抓取器发出，"
-    "{refused} 个被拒绝。",
-)
-R.define(
-    "page.render_unavailable",
-    Severity.INFO,
-    0,
-    "The page could not be rendered ({evidence}): it was read without running its scripts.",
-    "无法渲染页面（{evidence}）：仅在不运行脚本的情况下读取了页面。",
-)
-R.define(
-    "page.render_cut",
-    Severity.INFO,
-    0,
-    "The page's scripts were stopped ({why_en}, limit {seconds} s); what they had built by then was read.",
-    "页面脚本已被终止（{why_zh}，时限 {seconds} 秒）；已读取此前生成的内容。",
-)
 _CUT_WORDS = {
     "deadline": ("time limit reached", "超过时限"),
     "memory": ("too much memory", "占用内存过多"),

@@ -55,34 +55,6 @@ def _pure() -> SimpleNamespace:
     return SimpleNamespace(classify=classify, payload_reasons=payload_reasons, text_reasons=text_reasons,
                            url_reasons=url_reasons, asked_pii=asked_pii)
 
-R.define(
-    "input.invalid_link",
-    Severity.LOW,
-    15,
-    "A link in the text is malformed ({evidence}): browsers may open something unexpected.",
-    "文本中的链接格式异常（{evidence}），浏览器可能打开意想不到的地址。",
-)
-R.define(
-    "input.too_many_links",
-    Severity.INFO,
-    0,
-    "Only the first {limit} links were checked.",
-    "只检查了前 {limit} 个链接。",
-)
-R.define(
-    "input.no_code_found",
-    Severity.INFO,
-    0,
-    "No QR code could be read in this image. Try a sharper, closer photo.",
-    "未识别到二维码。请靠近一些、对准焦距后重新拍照。",
-)
-R.define(
-    "link.not_expanded",
-    Severity.INFO,
-    0,
-    "Checked offline: redirects were not followed, so the real destination is unknown.",
-    "离线检查：未跟踪跳转，真实目的地未知。",
-)
 
 _SINGLE_WEB_URL = re.compile(r"^https?://\S*$", re.IGNORECASE)
 _TEXT_KINDS = frozenset({PayloadKind.TEXT, PayloadKind.TEXT_WITH_URL, PayloadKind.OCR_TEXT})

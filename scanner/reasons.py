@@ -1,30 +1,23 @@
 """The catalogue of reason codes: every code, its default severity and weight, and its zh/en text.
 
-Each stage declares the codes it emits next to the code that emits them, with :func:`define`; the
-catalogue is the union. Codes are public API (``docs/heuristics.md`` documents every one, a test
-checks it). Messages are ``str.format`` templates over the keyword arguments given to
-:func:`make` (``evidence`` is always available).
+The catalogue is data, ``scanner/data/reasons.toml``, read once when this module is imported; every
+stage builds its reasons from it with :func:`make`. Codes are public API (``docs/heuristics.md``
+documents every one, a test checks it, and another that every code the source can give is in the
+file). Messages are ``str.format`` templates over the keyword arguments given to :func:`make`
+(``evidence`` is always available).
 """
 
 from __future__ import annotations
 
-import importlib
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from .models import Message, Reason, Severity
 
-# Modules that define reason codes; imported by all_specs() so the catalogue is complete.
-_DEFINING_MODULES = (
-    "scanner.payloads",
-    "scanner.heuristics.url",
-    "scanner.heuristics.text",
-    "scanner.heuristics.page",
-    "scanner.lists",
-    "scanner.expand",
-    "scanner.pipeline",
-    "scanner.pagerender",
-)
+CATALOGUE = "reasons.toml"
+"""The catalogue's file name in ``scanner/data``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +33,39 @@ class ReasonSpec:
     """Lure category label for the UI chip (e.g. ``part_time``), when the code names one."""
 
 
-_REGISTRY: dict[str, ReasonSpec] = {}
+def _load() -> dict[str, ReasonSpec]:
+    """Every entry of the bundled catalogue; a malformed or repeated entry is a packaging error."""
+    raw = tomllib.loads(resources.files("scanner.data").joinpath(CATALOGUE).read_text(encoding="utf-8"))
+    out: dict[str, ReasonSpec] = {}
+    for entry in raw.get("reason", []):
+        spec = ReasonSpec(
+            code=entry["code"],
+            severity=Severity(entry["severity"]),
+            weight=int(entry["weight"]),
+            en=entry["en"],
+            zh=entry["zh"],
+            category=entry.get("category", ""),
+        )
+        if spec.code in out:
+            raise ValueError(f"{CATALOGUE}: reason code {spec.code!r} appears twice")
+        out[spec.code] = spec
+    return out
+
+
+_REGISTRY: dict[str, ReasonSpec] = _load()
 
 
 def define(code: str, severity: Severity, weight: int, en: str, zh: str, category: str = "") -> ReasonSpec:
-    """Register a reason code (idempotent for an identical definition)."""
+    """Add a code that is not in the catalogue (tests); the product's codes live in the TOML file.
+
+    Idempotent for an identical definition; a different text for a known code is refused.
+    """
     spec = ReasonSpec(code, severity, weight, en, zh, category)
     old = _REGISTRY.get(code)
     if old is not None and old != spec:
         raise ValueError(f"reason code {code!r} defined twice with different text")
     _REGISTRY[code] = spec
-    _message.cache_clear()  # a redefined code must not keep its old text
+    _message.cache_clear()
     return spec
 
 
@@ -71,7 +86,7 @@ def make(
     """Build a :class:`Reason` from its catalogue entry; ``params`` fill the message templates."""
     spec = _REGISTRY.get(code)
     if spec is None:
-        raise KeyError(f"undefined reason code {code!r}: define() it first")
+        raise KeyError(f"reason code {code!r} is not in scanner/data/{CATALOGUE}")
     if params:
         values = _Safe(params)
         values.setdefault("evidence", evidence)
@@ -98,16 +113,9 @@ def _message(code: str, evidence: str) -> Message:
 
 def spec(code: str) -> ReasonSpec:
     """The catalogue entry of ``code``."""
-    all_specs()
     return _REGISTRY[code]
 
 
 def all_specs() -> dict[str, ReasonSpec]:
-    """Every defined code (imports the defining modules first)."""
-    for name in _DEFINING_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as e:  # a stage not built yet
-            if e.name != name:
-                raise
+    """Every code in the catalogue (and any a test added), sorted by code."""
     return dict(sorted(_REGISTRY.items()))

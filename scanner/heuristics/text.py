@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from ..models import Reason, Severity
-from ..reasons import define, make
+from ..reasons import make
 from .texttokens import negated as _negated
 from .texttokens import token_bounds
 
@@ -38,133 +38,6 @@ def _meaningful(s: str) -> int:
     head = s[:64]
     return sum(1 for c in head if "\u4e00" <= c <= "\u9fff") + 2 * len(_LATIN_WORD.findall(head))
 
-
-_CATEGORIES: dict[str, tuple[Severity, str, str, str]] = {
-    # code suffix: severity, en, zh, UI category
-    "part_time_commission": (
-        H,
-        "Part-time 'register an app for commission' offer ({evidence}).",
-        "兼职“注册领佣金”类诱导（{evidence}）。",
-        "part_time",
-    ),
-    "order_brushing": (
-        H,
-        "Order-brushing task scam ({evidence}).",
-        "刷单任务诈骗话术（{evidence}）。",
-        "order_brushing",
-    ),
-    "free_gift": (M, "Free gift bait ({evidence}).", "“免费领礼品”诱饵（{evidence}）。", "free_gift"),
-    "points_expiry": (
-        M,
-        "Points about to expire / exchange for cash ({evidence}).",
-        "积分即将清零、兑换现金话术（{evidence}）。",
-        "points_exchange",
-    ),
-    "flash_sale": (L, "Flash-sale pressure ({evidence}).", "低价秒杀类催促（{evidence}）。", "flash_sale"),
-    "loan_help": (
-        H,
-        "Loan 'assistance' script ({evidence}).",
-        "助贷、贷款类话术（{evidence}）。",
-        "loan_help",
-    ),
-    "refund_compensation": (
-        M,
-        "Refund, compensation or account-cancellation script ({evidence}).",
-        "退款理赔、注销账户类话术（{evidence}）。",
-        "refund",
-    ),
-    "prize_with_fee": (
-        H,
-        "Prize or winnings notice ({evidence}).",
-        "中奖、领奖类话术（{evidence}）。",
-        "prize",
-    ),
-    "app_install_coaching": (
-        M,
-        "Coaching to install an app ({evidence}).",
-        "诱导下载安装APP（{evidence}）。",
-        "app_install",
-    ),
-    "impersonation": (
-        H,
-        "Pretends to be police, a bank, a carrier or a platform ({evidence}).",
-        "冒充公检法、银行、运营商或平台（{evidence}）。",
-        "impersonation",
-    ),
-    "contact_handle": (
-        L,
-        "Moves you to a private chat handle ({evidence}).",
-        "引导添加私人联系方式（{evidence}）。",
-        "contact",
-    ),
-    "urgency": (L, "Time pressure ({evidence}).", "制造紧迫感（{evidence}）。", "urgency"),
-    "acquaintance_transfer": (
-        H,
-        "Someone claiming to be a friend, relative or boss asks for a transfer ({evidence}).",
-        "冒充熟人、亲友或领导要求转账（{evidence}）。",
-        "impersonation",
-    ),
-    "gambling": (
-        H,
-        "Gambling site or sign-up bonus ({evidence}).",
-        "赌博网站或“注册送/首充”类诱导（{evidence}）。",
-        "gambling",
-    ),
-    "investment_group": (
-        H,
-        "Stock-tip or investment group promising returns ({evidence}).",
-        "荐股、投资理财群类诱导（{evidence}）。",
-        "investment",
-    ),
-    "asks_for_pii": (
-        H,
-        "Asks for personal data or codes ({evidence}).",
-        "索要个人信息或验证码（{evidence}）。",
-        "asks_pii",
-    ),
-}
-_BASE_WEIGHT = {"flash_sale": 15, "urgency": 15, "contact_handle": 20}
-for _k, (_sev, _en, _zh, _cat) in _CATEGORIES.items():
-    define(f"text.{_k}", _sev, _BASE_WEIGHT.get(_k, 40), _en, _zh, category=_cat)
-define(
-    "text.brand_link_mismatch",
-    H,
-    60,
-    "The message signs as {brand} but links to {evidence}, which is not {brand}'s.",
-    "消息自称“{brand}”，链接却指向非官方网址 {evidence}。",
-    category="impersonation",
-)
-define(
-    "text.premium_number",
-    M,
-    30,
-    "Asks you to call or text a premium-rate or short-code number ({evidence}).",
-    "要求拨打或发送短信到收费号码（{evidence}）。",
-    category="prize",
-)
-define(
-    "text.lure_asks_pii",
-    H,
-    75,
-    "An offer paid for with your personal data: it asks for {fields_en} ({evidence}).",
-    "以好处换取你的个人信息：要求提供{fields_zh}（{evidence}）。",
-    category="asks_pii",
-)
-define(
-    "text.model_lure",
-    M,
-    25,
-    "Reads like the fraud messages the text model learned from ({evidence}).",
-    "与已知诈骗短信的写法相似（{evidence}）。",
-    category="model",
-)
-define(
-    "text.advice_context",
-    INFO,
-    0,
-    "The text reads as a warning or advice; lure words in it were not counted.",
-    "文本属于防骗提醒或建议，其中的诱骗词语未计入。",
-)
 
 # Categories that only add to others: weak alone.
 _WEAK = frozenset({"flash_sale", "urgency", "contact_handle"})
@@ -218,8 +91,6 @@ class _Category:
     phrases: tuple[str, ...]
     by_key: dict[str, tuple[int, ...]]
     """Terms by the first two characters of their first part (a cheap index: most texts hold few)."""
-
-
 
 
 def _term_pattern(term: str, zh: bool) -> str:

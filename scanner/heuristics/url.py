@@ -18,7 +18,6 @@ from urllib.parse import quote, unquote_plus
 from ..canonical import CanonicalURL, to_unicode
 from ..models import Reason, Severity
 from ..reasons import make
-from . import urlcodes  # noqa: F401 - defines the url.* reason codes
 from .brandmatch import (
     Brand,
     _brand_hits,
@@ -31,7 +30,7 @@ from .brandmatch import (
 )
 from .urlwords import _KEYWORD_RE, _KEYWORDS, _STATIC_EXT, _WP_STOCK
 
-H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
+H = Severity.HIGH
 
 # --- data -------------------------------------------------------------------------------------------
 
@@ -458,8 +457,6 @@ def _lookalike(u: CanonicalURL) -> list[Reason]:
             if m is not None and not m[0].owns(u.host):
                 return [make("url.lookalike_domain", u.host_unicode[:80], source="url", brand=m[0].label)]
     return []
-
-
 
 
 def _path_brand(u: CanonicalURL) -> list[Reason]:

@@ -192,22 +192,6 @@ MODEL_WEIGHTS = (("high", 45), ("mid", 30), ("low", 15))
 ``high`` warns by itself (caution); ``mid`` and ``low`` only add to other evidence."""
 
 
-def _define() -> None:
-    from ..models import Severity
-    from ..reasons import define
-
-    define(
-        "url.model",
-        Severity.MEDIUM,
-        30,
-        "The address looks like those on phishing and scam lists ({evidence}).",
-        "网址与钓鱼、诈骗名单上的网址很相似（{evidence}）。",
-    )
-
-
-_define()
-
-
 _TENANT_SKIP = frozenset({"platform", "ending"})
 
 

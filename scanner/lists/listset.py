@@ -20,45 +20,12 @@ from typing import Any
 
 from .. import reasons
 from ..canonical import CanonicalURL
-from ..models import Reason, Severity
+from ..models import Reason
 from ..settings import Settings
 from . import index as ix
 from .formats import EXACT, SEPARATOR, SUBDOMAINS
 
 log = logging.getLogger(__name__)
-
-# Reason codes for list matches (the ``blocklist.`` prefix is reserved for them).
-reasons.define(
-    "blocklist.phishing", Severity.HIGH, 90,
-    "This address is on the phishing list {list} (entry {entry}).",
-    "该网址在钓鱼网站名单 {list} 中（条目 {entry}）。",
-)
-reasons.define(
-    "blocklist.scam", Severity.HIGH, 85,
-    "This address is on the scam list {list} (entry {entry}).",
-    "该网址在诈骗网站名单 {list} 中（条目 {entry}）。",
-)
-reasons.define(
-    "blocklist.malware", Severity.HIGH, 90,
-    "This address is on the malware list {list} (entry {entry}).",
-    "该网址在恶意软件网站名单 {list} 中（条目 {entry}）。",
-)
-reasons.define(
-    "blocklist.crypto_phishing", Severity.HIGH, 90,
-    "This address is on the crypto-wallet phishing list {list} (entry {entry}).",
-    "该网址在加密货币钓鱼网站名单 {list} 中（条目 {entry}）。",
-)
-reasons.define(
-    "blocklist.user", Severity.HIGH, 85,
-    "This address is on your own blocklist {list} (entry {entry}).",
-    "该网址在你自己的拦截名单 {list} 中（条目 {entry}）。",
-)
-
-reasons.define(
-    "blocklist.popular_listed", Severity.MEDIUM, 45,
-    "Listed by {list}, but this is a very popular site: probably a list error (entry {entry}).",
-    "名单 {list} 收录了该网址，但这是非常热门的网站：很可能是名单有误（条目 {entry}）。",
-)
 
 CAUTION_TIER_WEIGHT = 45
 """A hit on one ``caution``-tier list alone warns (caution); another list or a heuristic makes it danger."""

@@ -18,20 +18,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import reasons as R
-from ..models import Payload, Reason, Severity
+from ..models import Payload, Reason
 from .fields import _payload
 from .tables import K
-
-R.define(
-    "link.mini_program",
-    Severity.INFO,
-    10,
-    "This opens {what} inside WeChat. LureLens cannot see inside a mini program. To see who runs it, "
-    "open it, tap ··· then 更多资料 (More info) and read the developer shown there; never give your ID "
-    "number or bank card to a mini program you do not know.",
-    "这会在微信内打开{what_zh}。LureLens无法查看小程序里面的内容。要核实是谁在运营，"
-    "请打开后点右上角“···”→“更多资料”，查看显示的开发者（主体）；不要向不认识的小程序提供身份证号或银行卡。",
-)
 
 _SHORT_LINK = re.compile(
     r"[#＃]小程序[:：][/／]{2}(?P<name>[^/／\s#＃?？，。！、；]{1,40})(?:[/／](?P<code>[A-Za-z0-9_\-]{1,64}))?"

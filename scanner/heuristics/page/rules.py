@@ -17,7 +17,7 @@ from ...errors import InvalidURL
 from ...htmltree import PageView
 from ...models import Reason, Severity
 from ...pii import pii_words
-from ...reasons import define, make
+from ...reasons import make
 from ..text import lure_points
 from ..url import Brand
 from .fields import Field
@@ -25,125 +25,6 @@ from .purpose import Purpose, surplus
 
 H, M, L, INFO = Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 
-define("page.asks_pii", INFO, 0, "The page asks for: {fields_en}.", "页面要求填写：{fields_zh}。")
-define(
-    "page.kyc_bundle",
-    H,
-    75,
-    "The page collects a full identity bundle ({fields_en}) on a site that is not an official one.",
-    "页面在非官方网站上成套收集身份信息（{fields_zh}）。",
-    category="asks_pii",
-)
-define(
-    "page.pii_with_lure",
-    H,
-    70,
-    "The page pairs a lure with a form for personal data ({fields_en}).",
-    "页面以诱饵引导填写个人信息（{fields_zh}）。",
-    category="asks_pii",
-)
-define(
-    "page.asks_more_than_needed",
-    M,
-    V.PAGE_OVER_CAUTION,
-    "The page is for {purpose_en} but asks for {fields_en}: {purpose_en} does not need this information.",
-    "{purpose_zh}页面要求填写{fields_zh}：{purpose_zh}不需要这些信息。",
-    category="asks_pii",
-)
-define(
-    "page.payment_password",
-    H,
-    75,
-    "The page asks for a payment, ATM or service password ({evidence}).",
-    "页面要求输入支付密码、取款密码或服务密码（{evidence}）。",
-    category="asks_pii",
-)
-define(
-    "page.brand_mismatch",
-    H,
-    65,
-    "The page presents itself as {brand} but is not on a {brand} website ({evidence}).",
-    "页面自称“{brand}”，却不在{brand}的官方网站上（{evidence}）。",
-    category="impersonation",
-)
-define(
-    "page.id_photo_upload",
-    M,
-    40,
-    "The page asks you to upload photos of your ID card ({evidence}).",
-    "页面要求上传身份证照片（{evidence}）。",
-    category="asks_pii",
-)
-define(
-    "page.camera_capture",
-    M,
-    40,
-    "The page turns on the camera for a face scan ({evidence}).",
-    "页面会打开摄像头进行刷脸（{evidence}）。",
-    category="asks_pii",
-)
-define(
-    "page.apk_download",
-    M,
-    35,
-    "The page offers an Android app file outside any app store ({evidence}).",
-    "页面提供应用商店以外的安卓安装包（{evidence}）。",
-    category="app_install",
-)
-define(
-    "page.ios_enterprise_install",
-    H,
-    60,
-    "The page installs an iPhone app outside the App Store ({evidence}).",
-    "页面绕过App Store安装苹果应用（{evidence}）。",
-    category="app_install",
-)
-define(
-    "page.countdown",
-    L,
-    15,
-    "The page pressures you with a countdown or 'only N left' ({evidence}).",
-    "页面用倒计时或“仅剩N个名额”催促你（{evidence}）。",
-    category="urgency",
-)
-define(
-    "page.foreign_form_action",
-    M,
-    30,
-    "The form sends what you type to another website ({evidence}).",
-    "表单会把你填写的内容发送到另一个网站（{evidence}）。",
-)
-define(
-    "page.telegram_exfil",
-    H,
-    75,
-    "The page sends what you type to a Telegram bot ({evidence}).",
-    "页面会把你填写的内容发送到Telegram机器人（{evidence}）。",
-)
-define(
-    "page.form_to_mail",
-    M,
-    35,
-    "The form mails what you type through a form-forwarding service ({evidence}).",
-    "表单通过第三方转发服务把你填写的内容发出（{evidence}）。",
-)
-define(
-    "page.insecure_form",
-    L,
-    20,
-    "The page asks for sensitive data over an unencrypted (http) connection.",
-    "页面通过未加密（http）连接收集敏感信息。",
-)
-define(
-    "page.official",
-    INFO,
-    -20,
-    "The page belongs to {brand}'s own website ({evidence}).",
-    "页面属于{brand}的官方网站（{evidence}）。",
-)
-define(
-    "page.advice", INFO, -10, "The page reads as anti-fraud advice or news.", "页面属于防骗提醒或新闻报道。"
-)
 
 SENSITIVE = ("id_card", "bank_card", "face", "sms_code", "password")
 
