@@ -22,7 +22,7 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -240,9 +240,12 @@ class Expander:
         *,
         resolver: Resolver | None = None,
         client: GuardedClient | None = None,
+        shortener: Callable[[str], tuple[str, str] | None] = shortener_status,
     ) -> None:
         self.settings = settings
         self._client = client
+        self._shortener = shortener
+        """Host → ``(status, domain)`` when it is a URL shortener: the scanner passes its list index's."""
         self._resolver = resolver
         self._cache = _Cache(settings)
 
@@ -510,7 +513,7 @@ class Expander:
         return target
 
     def _tag_host(self, w: _Walk, c: CanonicalURL, src: str, *, reached: bool) -> None:
-        status = shortener_status(c.host) if c.ip is None else None
+        status = self._shortener(c.host) if c.ip is None else None
         if status is not None:
             which, domain = status
             if which == "inactive":

@@ -103,6 +103,10 @@ class Scanner:
         with self._lock:
             self._lists = None
 
+    def _shortener(self, host: str) -> tuple[str, str] | None:
+        """Shortener status from the loaded lists (``lists update`` reaches expansion)."""
+        return self.lists().shortener(host)
+
     @property
     def expander(self) -> Expander:
         """The link expander (guarded fetcher, cache)."""
@@ -111,7 +115,7 @@ class Scanner:
 
             with self._lock:
                 if self._expander is None:
-                    self._expander = Expander(self.settings)
+                    self._expander = Expander(self.settings, shortener=self._shortener)
         return self._expander
 
     # -- public entry points ---------------------------------------------------------------------

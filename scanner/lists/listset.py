@@ -22,6 +22,7 @@ from .. import reasons
 from ..canonical import CanonicalURL
 from ..models import Reason
 from ..settings import Settings
+from ..shorteners import STATUS_OF_LIST, inactive_status, most_specific, shortener_status
 from . import index as ix
 from .formats import EXACT, SEPARATOR, SUBDOMAINS
 
@@ -205,6 +206,22 @@ class ListSet:
             name, category = self._lists[meta & ix.LIST_MASK]
             out.append(ListMatch(name, category, level, ix.KIND_NAMES[kind]))
         return tuple(out)
+
+    def shortener(self, host: str) -> tuple[str, str] | None:
+        """``(status, domain)`` when ``host`` is a URL shortener: ``active``, ``cn_extra`` or ``inactive``.
+
+        From the index's shortener lists (so ``lists update`` and the user's own lists reach
+        expansion); the bundled dead-shortener list is consulted too (it is off in the index by
+        default). With no index (``--no-lists``) the bundled files answer.
+        """
+        if not self._n:
+            return shortener_status(host)
+        found = [(STATUS_OF_LIST.get(m.list, "active"), m.entry)
+                 for m in self.match_host(host.rstrip(".").lower()) if m.category == "shortener"]
+        dead = inactive_status(host)
+        if dead is not None:
+            found.append(dead)
+        return most_specific(found)
 
     def check_host(self, host: str) -> ListVerdict:
         """Match a bare host (for tools: builds ``http://host/`` and checks it)."""

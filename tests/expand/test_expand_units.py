@@ -12,6 +12,7 @@ from scanner.decompress import _decode, _decode_end, _layers
 from scanner.expand import decode_html, shortener_status
 from scanner.netguard import address_problem, name_problem
 from scanner.redirects import decode_app_link, decode_wrapper, find_page_redirects
+from scanner.settings import Settings
 
 # ---- B-22..B-25 (static reading; the integration tests prove nothing is executed)
 
@@ -195,6 +196,23 @@ def test_shortener_lists(host: str, which: str) -> None:
 @pytest.mark.parametrize("host", ["example.com", "douyin.com", "jd.com", "cn"])
 def test_not_shorteners(host: str) -> None:
     assert shortener_status(host) is None
+
+
+def test_the_list_index_answers_as_the_bundled_files(settings: Settings) -> None:
+    """Expansion reads shortener status from the index (``lists update`` reaches it): same answers for
+    every bundled shortener, its subdomains and parents, and the hosts above."""
+    from scanner.lists import ListSet
+    from scanner.shorteners import _shortener_lists
+
+    lists = ListSet.load(settings)
+    hosts = {"example.com", "douyin.com", "jd.com", "m.tb.cn", "x.tb.cn"}
+    for d in set().union(*_shortener_lists()):
+        hosts |= {d, "x." + d, d.partition(".")[2]}
+    hosts.discard("")
+    differ = [h for h in sorted(hosts) if lists.shortener(h) != shortener_status(h)]
+    assert len(hosts) > 5000 and not differ, differ[:10]
+    assert lists.shortener("t.cn") == ("active", "t.cn")
+    assert ListSet.empty().shortener("xhslink.com") == ("cn_extra", "xhslink.com")
 
 
 # ---- bounded decoding

@@ -285,3 +285,28 @@ def test_gzip_encoded_feed(feed: tuple[HTTPServer, Settings]) -> None:
     r = _result(update(settings))
     assert (r.status, r.entries) == ("updated", 10)
     assert list_store.feed_path(settings, "phish").read_text() == FRESH
+
+
+def test_an_updated_shortener_list_reaches_expansion(
+    httpserver_ipv4: HTTPServer, make_sources: Callable[..., Settings]
+) -> None:
+    """Shortener data comes from the list index: a host a feed adds is a shortener at the next check."""
+    from scanner import Scanner
+
+    server = httpserver_ipv4
+    sources = ('[[list]]\nname = "shorteners"\ncategory = "shortener"\n'
+               'path = "short.txt"\nurl = "{base}/short.txt"\n')
+    settings = make_sources(files={"short.txt": "bit.ly\nt.cn\n"}, sources=sources,
+                            base=server.url_for("").rstrip("/"),
+                            egress_allow=frozenset({("127.0.0.1", server.port)}))
+    server.expect_request("/short.txt").respond_with_data("bit.ly\nt.cn\nnew-short.example\n")
+
+    def codes(url: str) -> set[str]:
+        return {r["code"] for r in Scanner(settings).check(url, offline=True).to_dict()["reasons"]}
+
+    assert "expand.shortener" not in codes("http://new-short.example/abc")
+    assert "expand.shortener" in codes("http://t.cn/abc")
+    assert _result(update(settings), "shorteners").status == "updated"
+    assert "expand.shortener" in codes("http://new-short.example/abc")
+    assert "expand.shortener" in codes("http://go.new-short.example/abc")
+    assert "expand.shortener" not in codes("http://new-short.example.org/abc")
