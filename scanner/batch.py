@@ -120,8 +120,7 @@ def run_batch(
     from .pipeline import Scanner
 
     scanner = scanner if scanner is not None else Scanner(settings)
-    if settings.use_lists:
-        scanner.lists()  # build the index once here, not once per worker racing each other
+    scanner.prepare_lists()  # the setup step, once here, not once per worker racing each other
     warned = failed = False
     with _progress(len(lines)) as advance:
         if jobs <= 1 or len(lines) <= CHUNK:

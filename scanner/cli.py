@@ -137,6 +137,7 @@ def _cmd_check(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None)
     scanner = Scanner(settings)
     if args.input != "-":
+        scanner.prepare_lists()  # the setup step (first run, or lists changed by hand): not in the check
         report = scanner.check(args.input)
         _emit_report(report, args, settings, out)
         return ExitStatus.WARN if report.warn else ExitStatus.OK
@@ -187,6 +188,7 @@ def _cmd_scan(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
     settings = _settings(args, offline=args.offline or None, use_lists=False if args.no_lists else None,
                          ocr=False if args.no_ocr else None)
     scanner = Scanner(settings)
+    scanner.prepare_lists()
     warned = failed = False
     for path in args.images:
         try:
@@ -223,7 +225,9 @@ def _cmd_page(args: argparse.Namespace, out: IO[str], stdin: IO[bytes]) -> int:
         html = decode_text_bytes(data)
     except InputError:
         html = data.decode("utf-8", "replace")
-    report = Scanner(settings).analyze_page(html, args.url)
+    scanner = Scanner(settings)
+    scanner.prepare_lists()
+    report = scanner.analyze_page(html, args.url)
     _emit_report(report, args, settings, out)
     return ExitStatus.WARN if report.warn else ExitStatus.OK
 

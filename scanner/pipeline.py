@@ -95,13 +95,29 @@ class Scanner:
         if self._lists is None:
             with self._lock:
                 if self._lists is None:
-                    self._lists = ListSet.load(self.settings)
+                    self._lists = ListSet.load(self.settings, on_built=self._lists_built)
         return self._lists
+
+    def prepare_lists(self) -> None:
+        """The setup step (``serve`` at start, the CLI before its first input): build the index if
+        it is missing or stale, then load it. A check itself never builds it."""
+        if not self.settings.use_lists:
+            return
+        from .lists import ListSet
+
+        lists = ListSet.prepare(self.settings)
+        with self._lock:
+            self._lists = lists
 
     def reload_lists(self) -> None:
         """Drop the loaded lists so the next check reads the freshly built index."""
         with self._lock:
             self._lists = None
+
+    def _lists_built(self, lists: ListSet) -> None:
+        """A background build ended: later checks use its lists."""
+        with self._lock:
+            self._lists = lists
 
     def _shortener(self, host: str) -> tuple[str, str] | None:
         """Shortener status from the loaded lists (``lists update`` reaches expansion)."""
@@ -256,6 +272,8 @@ class Scanner:
         if len(urls) > self.settings.max_links:
             own.append(R.make("input.too_many_links", limit=self.settings.max_links))
             urls = urls[: self.settings.max_links]
+        if urls and not self.lists(use_lists).ready:  # before the links: a build may end meanwhile
+            own.append(R.make("lists.not_ready"))
         links = self._check_links(urls, offline=off, use_lists=use_lists)
         level, score, reasons, pii = combine(own, links, pii=page_pii, checked=checked)
         report = Report(

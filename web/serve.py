@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from scanner.errors import ConfigError
+from scanner.errors import ConfigError, ScannerError
 from scanner.settings import Settings
 
 from . import UPLOAD_SLACK, create_app, memory, set_port, state
@@ -148,6 +148,18 @@ def _announce(settings: Settings, port: int, out: IO[str], *, open_browser: bool
               file=out, flush=True)
 
 
+def _prepare_lists(settings: Settings) -> None:
+    """Build the list index now if it is missing or stale (a check never builds it)."""
+    if not settings.use_lists:
+        return
+    from scanner.lists.prepare import prepare
+
+    try:
+        prepare(settings)
+    except ScannerError as e:  # checks run on the heuristics and say so until it is built
+        log.warning("lists not ready at start: %s", e)
+
+
 def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool = False,
           on_ready: Callable[[Any], None] | None = None) -> int:
     """Serve until interrupted; prints the sign-in link (and opens it with ``open_browser``)."""
@@ -166,10 +178,12 @@ def serve(settings: Settings, *, out: IO[str] | None = None, open_browser: bool 
         check_bind(settings.host, settings.allow_public_bind)
         secure_data_dir(settings.data_dir)
         ensure_token(settings)
+        _prepare_lists(settings)
         _announce(settings, settings.port, out, open_browser=open_browser)
         return serve_processes(settings, settings.port, out=out)
     server = make_server(settings)
     app = server.lurelens_app
+    _prepare_lists(settings)
     st = state(app)
     # Checks and scans run in worker processes (web/workers.py): a flood never holds this
     # process's interpreter lock, and a decoder crash costs one request, not the service.

@@ -379,14 +379,30 @@ def build(settings: Settings, specs: Sequence[SourceSpec] | None = None) -> inde
         raise StorageError(f"cannot build the list index: {e.strerror or e}: free some disk space") from None
 
 
-def ensure_index(settings: Settings, specs: Sequence[SourceSpec] | None = None) -> index.Index:
-    """The current index: mapped as is when its fingerprint matches, rebuilt otherwise."""
+def open_index(
+    settings: Settings, specs: Sequence[SourceSpec] | None = None
+) -> tuple[index.Index | None, bool]:
+    """The index on disk as it is, never built: ``(index or None when missing or unreadable, fresh)``.
+
+    ``fresh`` is whether its fingerprint matches the sources, files and rules of now.
+    """
     specs = list(store.load_sources(settings) if specs is None else specs)
     path = store.index_path(settings)
     head = index.read_header(path)
-    if head is not None and head == (index.VERSION, fingerprint(settings, specs)):
-        try:
-            return index.Index.open(path)
-        except (OSError, ValueError, ListError) as e:
-            log.warning("list index unreadable (%s): rebuilding", e)
+    if head is None or head[0] != index.VERSION:
+        return None, False
+    try:
+        idx = index.Index.open(path)
+    except (OSError, ValueError, ListError) as e:
+        log.warning("list index unreadable (%s)", e)
+        return None, False
+    return idx, head == (index.VERSION, fingerprint(settings, specs))
+
+
+def ensure_index(settings: Settings, specs: Sequence[SourceSpec] | None = None) -> index.Index:
+    """The current index: mapped as is when its fingerprint matches, rebuilt otherwise."""
+    specs = list(store.load_sources(settings) if specs is None else specs)
+    idx, fresh = open_index(settings, specs)
+    if idx is not None and fresh:
+        return idx
     return build(settings, specs)

@@ -14,6 +14,7 @@ import logging
 import time
 import zlib
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -91,8 +92,12 @@ def _is_separator(c: str) -> bool:
 class ListSet:
     """The loaded lists. Build with :meth:`load`; :meth:`check` is cheap and thread-safe."""
 
-    def __init__(self, idx: ix.Index | None, prior: frozenset[str] | None = None) -> None:
+    def __init__(
+        self, idx: ix.Index | None, prior: frozenset[str] | None = None, *, ready: bool = True
+    ) -> None:
         self._index = idx
+        self.ready = ready
+        """False while the lists are not built yet (first run): checks run on heuristics alone."""
         self._reasons: dict[tuple[ListMatch, str], Reason] = {}  # immutable: reused for repeat hits
         self._prior = prior
         if idx is None:
@@ -115,14 +120,28 @@ class ListSet:
         """Lookalike targets per list (MetaMask ``fuzzylist``): legitimate domains others imitate."""
 
     @classmethod
-    def load(cls, settings: Settings) -> ListSet:
-        """Map the compiled index, building it first when it is missing or a source changed."""
-        from .build import ensure_index
+    def load(cls, settings: Settings, on_built: Callable[[ListSet], None] | None = None) -> ListSet:
+        """Map the index on disk; never builds it (see :mod:`scanner.lists.prepare`).
+
+        A stale index is used as it is while it is rebuilt in the background; with none yet the set
+        is empty and not :attr:`ready`. ``on_built`` receives the lists of the rebuilt index.
+        """
+        from .prepare import open_for_check
 
         t0 = time.perf_counter()
-        idx = ensure_index(settings)
+        idx, _fresh = open_for_check(settings, None if on_built is None else lambda i: on_built(cls(i)))
+        if idx is None:
+            log.warning("no list index yet: checking without lists while it is built")
+            return cls(None, popular_prior(), ready=False)
         log.debug("lists loaded: %d records in %.3f s", idx.n, time.perf_counter() - t0)
         return cls(idx)
+
+    @classmethod
+    def prepare(cls, settings: Settings) -> ListSet:
+        """The setup step: build the index now if it is missing or stale, then load it."""
+        from .prepare import prepare
+
+        return cls(prepare(settings))
 
     @classmethod
     def empty(cls, *, prior: bool = True) -> ListSet:

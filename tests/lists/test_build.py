@@ -27,40 +27,40 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_index_is_built_once_then_mapped(mini: Settings) -> None:
     path = list_store.index_path(mini)
     assert not path.exists()
-    ListSet.load(mini)
+    ListSet.prepare(mini)
     first = path.stat().st_mtime_ns
     head = read_header(path)
-    ls = ListSet.load(mini)
+    ls = ListSet.prepare(mini)
     assert path.stat().st_mtime_ns == first and read_header(path) == head
     assert ls.check(canonicalize("http://evil-login.example/")).blocked
 
 
 def test_source_change_triggers_rebuild(mini: Settings) -> None:
-    ListSet.load(mini)
+    ListSet.prepare(mini)
     assert mini.sources_file is not None
     src = mini.sources_file.parent / "phish.txt"
     src.write_text(src.read_text() + "newly-added.example\n")
     os.utime(src, ns=(time.time_ns(), time.time_ns() + 10_000_000))
-    ls = ListSet.load(mini)
+    ls = ListSet.prepare(mini)
     assert ls.check(canonicalize("http://newly-added.example/")).blocked
 
 
 def test_damaged_index_is_rebuilt(mini: Settings) -> None:
-    ListSet.load(mini)
+    ListSet.prepare(mini)
     path = list_store.index_path(mini)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    ls = ListSet.load(mini)
+    ls = ListSet.prepare(mini)
     assert ls.check(canonicalize("http://evil-login.example/")).blocked
     path.write_bytes(b"garbage")
-    assert ListSet.load(mini).check(canonicalize("http://scam.example/")).blocked
+    assert ListSet.prepare(mini).check(canonicalize("http://scam.example/")).blocked
 
 
 def test_unwritable_data_dir_still_loads(make_sources: Callable[..., Settings], tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     settings = make_sources(data_dir=blocker / "data")  # mkdir fails: a file is in the way
-    ls = ListSet.load(settings)
+    ls = ListSet.prepare(settings)
     assert ls.check(canonicalize("http://evil-login.example/")).blocked
     extra = tmp_path / "mine.txt"
     extra.write_text("mine.example\n")
@@ -69,14 +69,14 @@ def test_unwritable_data_dir_still_loads(make_sources: Callable[..., Settings], 
 
 
 def test_loading_a_fresh_index_imports_nothing_heavy(mini: Settings) -> None:
-    ListSet.load(mini)
+    ListSet.prepare(mini)
     code = (
         "import sys, time\n"
         "from scanner.settings import Settings\n"
         "from scanner.lists import ListSet\n"
         f"s = Settings.load(environ={{}}, data_dir={str(mini.data_dir)!r},\n"
         f"                  sources_file={str(mini.sources_file)!r})\n"
-        "t = time.perf_counter(); ls = ListSet.load(s); dt = time.perf_counter() - t\n"
+        "t = time.perf_counter(); ls = ListSet.prepare(s); dt = time.perf_counter() - t\n"
         "print(len(ls), round(dt, 4), 'numpy' in sys.modules, 'tldextract' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True,
@@ -109,20 +109,20 @@ def test_bad_sources_file_is_a_config_error(tmp_path: Path, data_dir: Path, body
     f.write_text(body)
     settings = Settings.load(environ={}, data_dir=data_dir, sources_file=f)
     with pytest.raises(ConfigError, match=message):
-        ListSet.load(settings)
+        ListSet.prepare(settings)
 
 
 def test_missing_sources_file(tmp_path: Path, data_dir: Path) -> None:
     settings = Settings.load(environ={}, data_dir=data_dir, sources_file=tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="does not exist"):
-        ListSet.load(settings)
+        ListSet.prepare(settings)
 
 
 def test_missing_list_file_is_reported_not_fatal(make_sources: Callable[..., Settings]) -> None:
     settings = make_sources(files={"a.txt": "a.example\n"}, sources=(
         '[[list]]\nname = "a"\ncategory = "phishing"\npath = "a.txt"\n'
         '[[list]]\nname = "gone"\ncategory = "scam"\npath = "gone.txt"\n'))
-    ls = ListSet.load(settings)
+    ls = ListSet.prepare(settings)
     assert ls.check(canonicalize("http://a.example/")).blocked
     gone = next(s for s in status(settings) if s.name == "gone")
     assert gone.entries == 0 and "not found" in gone.last_error
@@ -146,7 +146,7 @@ def test_bundled_sources_are_valid_and_shipped() -> None:
 
 
 def test_bundled_lists_build_and_match(settings: Settings) -> None:
-    ls = ListSet.load(settings)
+    ls = ListSet.prepare(settings)
     info = {i["name"]: i for i in ls.lists()}
     assert info["phishtank"]["entries"] > 10_000 and info["umbrella-popular"]["entries"] > 1000
     assert all(not i["error"] for n, i in info.items() if n != "url-shorteners-inactive")
@@ -167,6 +167,6 @@ def test_fingerprint_covers_the_allowlist(mini: Settings) -> None:
     ensure_index(mini)
     before = read_header(list_store.index_path(mini))
     list_store.write_allow(mini, ["evil-login.example"])
-    ls = ListSet.load(mini)
+    ls = ListSet.prepare(mini)
     assert read_header(list_store.index_path(mini)) != before
     assert ls.check(canonicalize("http://evil-login.example/")).allowed

@@ -80,13 +80,13 @@ def test_user_list_is_never_dropped_only_marked(tiered: Settings, tmp_path: Path
     add_list(tiered, str(mine), name="mine", category="scam")
     row = {r.name: r for r in status(tiered)}["mine"]
     assert (row.kept, row.marked_popular, row.dropped_popular) == (2, 1, 0)
-    lists = ListSet.load(tiered)
+    lists = ListSet.prepare(tiered)
     level, codes = _check(lists, "https://popular-site.com/")
     assert codes == ["blocklist.scam"] and level is Level.DANGER  # the user's word stands
 
 
 def test_lone_caution_tier_hit_warns_and_agreement_stops(tiered: Settings) -> None:
-    lists = ListSet.load(tiered)
+    lists = ListSet.prepare(tiered)
     level, codes = _check(lists, "http://only-here.example/")
     assert codes == ["blocklist.scam"] and level is Level.CAUTION
     level, codes = _check(lists, "http://both.example/")
@@ -95,7 +95,7 @@ def test_lone_caution_tier_hit_warns_and_agreement_stops(tiered: Settings) -> No
 
 
 def test_hit_on_popular_site_is_a_probable_list_error(tiered: Settings) -> None:
-    lists = ListSet.load(tiered)
+    lists = ListSet.prepare(tiered)
     for url in ("http://phish.popular-site.com/", "http://popular-site.com/landing/verify-account"):
         v = lists.check(canonicalize(url))
         assert v.popular and [r.code for r in v.reasons] == ["blocklist.popular_listed"]

@@ -17,7 +17,7 @@ from scanner.settings import Settings
 
 @pytest.fixture
 def lists(mini: Settings) -> ListSet:
-    return ListSet.load(mini)
+    return ListSet.prepare(mini)
 
 
 def _check(ls: ListSet, url: str) -> tuple[list[str], bool, bool, list[tuple[str, str, str]]]:
@@ -153,7 +153,7 @@ def test_allow_entry_wins_over_block(lists: ListSet) -> None:
 def test_user_allowlist_wins_and_respects_platform_roots(mini: Settings) -> None:
     allow_domain(mini, "https://evil-login.example/some/path")
     allow_domain(mini, "WEEBLY.com")
-    ls = ListSet.load(mini)
+    ls = ListSet.prepare(mini)
     v = ls.check(canonicalize("http://login.evil-login.example/"))
     assert v.allowed and not v.reasons
     assert ("user-allow", "evil-login.example", "allow") in [(m.list, m.entry, m.kind) for m in v.matches]
@@ -196,7 +196,7 @@ def test_crc_collision_never_matches(make_sources: object) -> None:
     settings = make_sources(  # type: ignore[operator]
         files={"l.txt": pair[0] + "\n"},
         sources='[[list]]\nname = "l"\ncategory = "phishing"\npath = "l.txt"\n')
-    ls = ListSet.load(settings)
+    ls = ListSet.prepare(settings)
     assert ls.check(canonicalize(f"http://{pair[0]}/")).blocked
     assert not ls.check(canonicalize(f"http://{pair[1]}/")).blocked
 
@@ -204,7 +204,7 @@ def test_crc_collision_never_matches(make_sources: object) -> None:
 def test_many_reasons_are_capped(make_sources: object) -> None:
     files = {f"l{i}.txt": "multi.example\n" for i in range(8)}
     sources = "".join(f'[[list]]\nname = "l{i}"\ncategory = "scam"\npath = "l{i}.txt"\n' for i in range(8))
-    ls = ListSet.load(make_sources(files=files, sources=sources))  # type: ignore[operator]
+    ls = ListSet.prepare(make_sources(files=files, sources=sources))  # type: ignore[operator]
     v = ls.check(canonicalize("http://multi.example/"))
     assert len(v.matches) == 8 and len(v.reasons) == 5
 

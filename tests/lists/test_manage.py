@@ -37,7 +37,7 @@ def test_add_local_list_copies_and_matches(mini: Settings, hosts_file: Path) -> 
     assert (st.name, st.category, st.format, st.origin, st.entries, st.skipped) == (
         "my-company", "user", "hosts", "user", 2, 1)
     hosts_file.unlink()  # the private copy is what counts
-    v = ListSet.load(mini).check(canonicalize("https://login.corp-phish.example/"))
+    v = ListSet.prepare(mini).check(canonicalize("https://login.corp-phish.example/"))
     assert [r.code for r in v.reasons] == ["blocklist.user"]
     assert v.reasons[0].evidence == "my-company (user): corp-phish.example"
 
@@ -47,7 +47,7 @@ def test_add_with_name_format_and_category(mini: Settings, tmp_path: Path) -> No
     f.write_text("||ad-phish.example^\n")
     st = add_list(mini, str(f), name="corp", fmt="adblock", category="phishing")
     assert (st.name, st.format, st.category) == ("corp", "adblock", "phishing")
-    v = ListSet.load(mini).check(canonicalize("http://ad-phish.example/"))
+    v = ListSet.prepare(mini).check(canonicalize("http://ad-phish.example/"))
     assert [r.code for r in v.reasons] == ["blocklist.phishing"]
 
 
@@ -95,7 +95,7 @@ def test_remove_list(mini: Settings, hosts_file: Path) -> None:
     remove_list(mini, "corp")
     assert "corp" not in {s.name for s in status(mini)}
     assert not list_store.user_file(mini, "corp").exists()
-    assert not ListSet.load(mini).check(canonicalize("http://corp-phish.example/")).blocked
+    assert not ListSet.prepare(mini).check(canonicalize("http://corp-phish.example/")).blocked
     with pytest.raises(InputError, match="bundled list"):
         remove_list(mini, "phish")
     with pytest.raises(InputError, match="no list named"):
@@ -106,9 +106,9 @@ def test_allow_and_unallow(mini: Settings) -> None:
     assert allow_domain(mini, "Evil-Login.Example.") == "evil-login.example"
     assert allow_domain(mini, "evil-login.example") == "evil-login.example"  # idempotent
     assert list_store.read_allow(mini) == ["evil-login.example"]
-    assert ListSet.load(mini).check(canonicalize("http://evil-login.example/")).allowed
+    assert ListSet.prepare(mini).check(canonicalize("http://evil-login.example/")).allowed
     assert unallow_domain(mini, "evil-login.example") == "evil-login.example"
-    assert ListSet.load(mini).check(canonicalize("http://evil-login.example/")).blocked
+    assert ListSet.prepare(mini).check(canonicalize("http://evil-login.example/")).blocked
     with pytest.raises(InputError, match="not in your allowlist"):
         unallow_domain(mini, "evil-login.example")
     with pytest.raises(InputError, match="not a domain"):
@@ -130,7 +130,7 @@ def test_allowlist_hand_edited_in_gb18030_is_read_and_kept(mini: Settings) -> No
 def test_corrupt_registry_is_survivable(mini: Settings, hosts_file: Path) -> None:
     list_store.registry_path(mini).parent.mkdir(parents=True, exist_ok=True)
     list_store.registry_path(mini).write_text("{broken json")
-    assert ListSet.load(mini).check(canonicalize("http://evil-login.example/")).blocked
+    assert ListSet.prepare(mini).check(canonicalize("http://evil-login.example/")).blocked
     add_list(mini, str(hosts_file), name="corp")
     assert [s.name for s in list_store.read_registry(mini)] == ["corp"]
 
@@ -251,4 +251,4 @@ def test_bad_input_never_loses_existing_lists(mini: Settings, hosts_file: Path, 
     assert [s.name for s in list_store.read_registry(mini)] == ["corp"]
     assert list_store.user_file(mini, "corp").read_bytes() == copy
     assert list_store.read_allow(mini) == ["trusted.example"]
-    assert ListSet.load(mini).check(canonicalize("http://corp-phish.example/")).blocked
+    assert ListSet.prepare(mini).check(canonicalize("http://corp-phish.example/")).blocked

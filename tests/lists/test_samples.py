@@ -83,7 +83,7 @@ def test_all_samples_compile_and_platform_roots_stay_unblocked(tmp_path: Path, d
         lines.append(f'[[list]]\nname = "s{i}"\ncategory = "{cat}"\npath = "{SAMPLES / name}"\n')
     (tmp_path / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
     settings = Settings.load(environ={}, data_dir=data_dir, sources_file=tmp_path / "sources.toml")
-    ls = ListSet.load(settings)
+    ls = ListSet.prepare(settings)
     info = {i["name"]: i for i in ls.lists()}
     assert sum(i["entries"] for i in info.values()) > 350_000
     assert sum(i["suppressed"] for i in info.values()) > 0

@@ -32,7 +32,7 @@ def feed(httpserver_ipv4: HTTPServer, make_sources: Callable[..., Settings]) -> 
 
 
 def _blocked(settings: Settings, host: str) -> bool:
-    return ListSet.load(settings).check(canonicalize(f"http://{host}/")).blocked
+    return ListSet.prepare(settings).check(canonicalize(f"http://{host}/")).blocked
 
 
 def _result(results: list, name: str = "phish"):  # type: ignore[no-untyped-def]
@@ -96,7 +96,7 @@ def test_bad_feed_keeps_previous_version(
 ) -> None:
     server, settings = feed
     server.expect_request("/phish.txt").respond_with_data(body, status=status_code, content_type=ctype)
-    ListSet.load(settings)
+    ListSet.prepare(settings)
     r = _result(update(settings))
     assert r.status == "failed" and r.kept_previous
     assert message in r.message and "kept the previous version" in r.message
@@ -245,7 +245,7 @@ def test_add_remote_list(httpserver_ipv4: HTTPServer, make_sources: Callable[...
     settings = make_sources(egress_allow=frozenset({("127.0.0.1", server.port)}))
     st = add_list(settings, server.url_for("/mine.txt"), category="scam")
     assert (st.name, st.category, st.origin, st.entries) == ("mine", "scam", "user", 1)
-    v = ListSet.load(settings).check(canonicalize("http://a.remote-bad.example/"))
+    v = ListSet.prepare(settings).check(canonicalize("http://a.remote-bad.example/"))
     assert [r.code for r in v.reasons] == ["blocklist.scam"]
     with pytest.raises(FeedError, match="HTTP 500"):
         add_list(settings, server.url_for("/broken.txt"), name="broken")

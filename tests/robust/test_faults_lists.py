@@ -80,7 +80,7 @@ def lists_cmd(settings: Settings, *argv: str) -> tuple[int, str, str]:
 def blocked(settings: Settings, domain: str) -> bool:
     from scanner.lists import ListSet
 
-    return ListSet.load(settings).check(canonicalize(f"https://{domain}/login")).blocked
+    return ListSet.prepare(settings).check(canonicalize(f"https://{domain}/login")).blocked
 
 
 def snapshot(settings: Settings) -> dict[str, str]:
