@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -46,7 +47,8 @@ class ServiceProcess:
     """``lurelens serve`` in a subprocess on 127.0.0.1 with its own data dir; a context manager.
 
     Settings go through a TOML file (``--config``): ``LURELENS_*`` variables already set in the
-    environment still win over it, as for any ``lurelens`` run.
+    environment still win over it, as for any ``lurelens`` run — unless ``clean_env`` drops them
+    from the service's environment (the load generator's ``--spawn``).
     """
 
     def __init__(
@@ -58,7 +60,11 @@ class ServiceProcess:
         threads: int = 16,
         extra_settings: dict[str, Any] | None = None,
         start_timeout: float = 90.0,
+        clean_env: bool = False,
     ) -> None:
+        self.env: dict[str, str] | None = None
+        if clean_env:
+            self.env = {k: v for k, v in os.environ.items() if not k.startswith("LURELENS_")}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="lurelens-bench-")
@@ -104,6 +110,7 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             cwd=_ROOT,
+            env=self.env,
         )
         log.close()
         deadline = time.monotonic() + self.start_timeout
@@ -131,6 +138,7 @@ class ServiceProcess:
             timeout=60,
             stdin=subprocess.DEVNULL,
             cwd=_ROOT,
+            env=self.env,
         )
         words = [
             w for w in out.stdout.split() if len(w) >= 32 and w.replace("-", "").replace("_", "").isalnum()
