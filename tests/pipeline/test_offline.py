@@ -56,3 +56,18 @@ def test_an_offline_check_builds_no_http_client(tmp_path: Path) -> None:
     sc = Scanner(Settings.load(environ={}, data_dir=tmp_path, offline=True, use_lists=False))
     sc.check("兼职日结 http://t.cn/A6xYz 领取")
     assert sc.expander._client is None  # the guarded client is built on the first real fetch
+
+
+@pytest.mark.disable_socket
+@pytest.mark.parametrize("text", ["http://t.cn/A6xYz", "兼职日结，点击 https://job.example.top/r?id=9 领取"])
+def test_offline_settings_under_pytest_socket(text: str, settings: Settings) -> None:
+    """The same promise with pytest-socket's guard (any socket raises), lists and all stages on."""
+    from pytest_socket import SocketBlockedError
+
+    with pytest.warns(UserWarning, match="socket"), pytest.raises(SocketBlockedError):
+        socket.socket()  # the guard is on in this test (a socket in the check fails it the same way)
+    offline = Settings.load(environ={}, data_dir=settings.data_dir, offline=True)
+    report = scanner.check(text, settings=offline)
+    assert report.offline is True
+    assert "link.not_expanded" in {r.code for r in report.reasons}
+    assert "lists.not_ready" not in {r.code for r in report.reasons}
