@@ -38,6 +38,7 @@ import mmap
 import os
 import struct
 import sys
+import time
 import zlib
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -300,6 +301,7 @@ def write_atomic(path: Path, builder: IndexBuilder, fingerprint: bytes, side: di
     import tempfile
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -313,6 +315,20 @@ def write_atomic(path: Path, builder: IndexBuilder, fingerprint: bytes, side: di
         except OSError:
             pass
         raise
+
+
+ABANDONED_AFTER = 600.0
+"""A ``.index-*`` file this old is a build that was killed before its rename: removed at the next write."""
+
+
+def _remove_abandoned(folder: Path) -> None:
+    now = time.time()
+    for p in folder.glob(".index-*"):
+        try:
+            if now - p.stat().st_mtime > ABANDONED_AFTER:
+                p.unlink()
+        except OSError:
+            pass
 
 
 def levels(host: str) -> list[str]:

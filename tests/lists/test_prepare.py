@@ -130,3 +130,19 @@ def test_the_cli_prepares_the_lists_before_its_first_input(data_dir: Path) -> No
     codes = {r["code"] for r in json.loads(out.stdout)["reasons"]}
     assert "lists.not_ready" not in codes and "expand.shortener" in codes
     assert (data_dir / "lists" / "index.bin").exists()
+
+
+def test_a_killed_build_leaves_no_file_behind_for_long(make_sources: Callable[..., Settings]) -> None:
+    """A build killed between write and rename leaves ``.index-*``; the next build removes old ones."""
+    from scanner.lists import index
+
+    settings = make_sources()
+    folder = list_store.index_path(settings).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    old, recent = folder / ".index-killed", folder / ".index-other-build"
+    old.write_bytes(b"half an index")
+    recent.write_bytes(b"another process writing now")
+    past = old.stat().st_mtime - index.ABANDONED_AFTER - 5
+    os.utime(old, (past, past))
+    ListSet.prepare(settings)
+    assert not old.exists() and recent.exists()
