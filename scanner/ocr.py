@@ -36,9 +36,7 @@ from .ocrtext import (
     is_cjk,
     mask_personal,
     paragraphs,
-    space_glued_links,
     strip_chrome,
-    unspace_links,
 )
 from .settings import Settings
 
@@ -58,7 +56,6 @@ __all__ = [
     "read_lines",
     "strip_chrome",
     "text_payload",
-    "unspace_links",
 ]
 
 if TYPE_CHECKING:
@@ -528,11 +525,12 @@ def _blank_out(gray: Gray, boxes: Sequence[tuple[float, float, float, float]]) -
 
 def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> Payload | None:
     """The ``ocr_text`` payload: paragraphs in reading order, links found, personal numbers masked."""
-    from .extract import extract_links
+    from .extract import extract_links, ocr_join
     from .payloads import mask_secrets
 
     body, title = strip_chrome(lines, width, height) if width and height else (list(lines), "")
-    text = space_glued_links(unspace_links(fold_japanese_forms("\n".join(paragraphs(body))))).strip()
+    # The spaces recognition puts inside links (t. cn/x, http: //) go: the extractor's one rule set.
+    text = ocr_join(fold_japanese_forms("\n".join(paragraphs(body))))[0].strip()
     if not text:
         return None
     fields = {"lines": str(len(lines)), "engine": ENGINE_NAME}

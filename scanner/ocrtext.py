@@ -1,8 +1,8 @@
-"""Text read from a picture, as text: layout, OCR-specific link clean-up, masking, highlighting.
+"""Text read from a picture, as text: layout, masking, highlighting.
 
 Pure (no model, no image): :func:`paragraphs` puts wrapped lines back together (a link broken over
 two bubble lines becomes one link again); :func:`strip_chrome` drops the phone's status bar and the
-chat's timestamps; :func:`unspace_links` undoes the spaces OCR puts inside links;
+chat's timestamps (the spaces OCR puts inside links are undone by :func:`scanner.extract.ocr_join`);
 :func:`mask_personal` hides phone and ID numbers from people; :func:`highlight_parts` marks what
 drove the verdict. :mod:`scanner.ocr` does the reading.
 """
@@ -140,39 +140,6 @@ def strip_chrome(lines: Sequence[Line], width: float, height: float) -> tuple[li
             continue
         out.append(ln)
     return out, title
-
-
-# --- OCR-specific clean-up of links ----------------------------------------------------------------
-
-# A space OCR put after (or before) the dot of a host name: only before a common top-level domain
-# followed by a path or the end of the word ("t. cn/abc", "example .com"), never between sentences.
-_COMMON_TLDS = "com|cn|net|org|top|xyz|cc|vip|info|me|io|co|ly|gl|link|site|shop|club|online|icu|hk|tw"
-_SPACED_DOT = re.compile(
-    rf"(?<=[A-Za-z0-9])(?:\s+[.。．]\s*|[.。．]\s+)(?=(?:{_COMMON_TLDS})(?:[/:?#]|\s|$))"
-)
-_SPACED_SLASH = re.compile(r"(?<=[A-Za-z0-9.])\s+/\s*(?=[A-Za-z0-9])|(?<=\.[A-Za-z]{2})/\s+(?=[A-Za-z0-9])")
-_SPACED_SCHEME = re.compile(r"(?i)\b(https?)\s*[:：]\s*/\s*/\s*")
-
-
-_GLUED_DOMAIN = re.compile(
-    rf"(?<=[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20])(?=(?:[A-Za-z0-9-]+\.)+(?:{_COMMON_TLDS})(?![A-Za-z0-9-]))"
-)
-
-
-def space_glued_links(text: str) -> str:
-    """A space between Chinese text and a link without a scheme glued to it (``戳t.cn/x`` → ``戳 t.cn/x``).
-
-    OCR drops the narrow space a sender typed there, and a bare domain after a Chinese character
-    is not found as a link otherwise. (The link extractor will learn this; then this goes.)
-    """
-    return _GLUED_DOMAIN.sub(" ", text)
-
-
-def unspace_links(text: str) -> str:
-    """Remove the spaces OCR puts inside links: ``t. cn/abc`` → ``t.cn/abc``, ``http: //`` → ``http://``."""
-    text = _SPACED_SCHEME.sub(lambda m: m.group(1).lower() + "://", text)
-    text = _SPACED_DOT.sub(".", text)
-    return _SPACED_SLASH.sub("/", text)
 
 
 # --- personal data ---------------------------------------------------------------------------------

@@ -40,14 +40,20 @@ def test_masking_of_phone_id_and_card_numbers() -> None:
 
 
 def test_ocr_spacing_inside_links_is_removed_but_not_between_sentences() -> None:
-    assert ocr.unspace_links("戳 t. cn/A6xYz9 领取") == "戳 t.cn/A6xYz9 领取"
-    assert ocr.unspace_links("http: //a.example .com/x") == "http://a.example.com/x"
-    assert ocr.unspace_links("Your parcel is on hold. Pay now.") == "Your parcel is on hold. Pay now."
-    assert ocr.space_glued_links("请戳t.cn/A6xYz9领取") == "请戳 t.cn/A6xYz9领取"
-    assert (
-        ocr.space_glued_links("请尽快登录www.icbc-mmq.com进行升级") == "请尽快登录 www.icbc-mmq.com进行升级"
-    )
-    assert ocr.space_glued_links("注册APP日结") == "注册APP日结"
+    """The OCR payload joins links with the extractor's rules (``extract.ocr_join``), nothing else."""
+    def read(text: str) -> tuple[str, tuple[str, ...]]:
+        p = ocr.text_payload([ocr.Line(text, 0.99, 0, 0, 100, 10)])
+        assert p is not None
+        return p.text, p.links
+
+    assert read("戳 t. cn/A6xYz9 领取") == ("戳 t.cn/A6xYz9 领取", ("http://t.cn/A6xYz9",))
+    assert read("http: //a.example .com/x") == ("http://a.example.com/x", ("http://a.example.com/x",))
+    assert read("登录 pay-cn.top /login 核实") == ("登录 pay-cn.top/login 核实", ("http://pay-cn.top/login",))
+    assert read("Your parcel is on hold. Pay now.") == ("Your parcel is on hold. Pay now.", ())
+    assert read("请戳t.cn/A6xYz9领取")[1] == ("http://t.cn/A6xYz9",)
+    assert read("请尽快登录www.icbc-mmq.com进行升级")[1] == ("http://www.icbc-mmq.com",)
+    assert read("Visit www.shop.co.uk. Customer care 0800")[1] == ("http://www.shop.co.uk",)
+    assert read("注册APP日结") == ("注册APP日结", ())
 
 
 def test_japanese_forms_read_in_chinese_text_become_chinese() -> None:
