@@ -525,7 +525,8 @@ def _blank_out(gray: Gray, boxes: Sequence[tuple[float, float, float, float]]) -
 
 def text_payload(lines: Sequence[Line], width: float = 0, height: float = 0) -> Payload | None:
     """The ``ocr_text`` payload: paragraphs in reading order, links found, personal numbers masked."""
-    from .extract import extract_links, ocr_join
+    from .extract import extract_links
+    from .ocrjoin import ocr_join
     from .payloads import mask_secrets
 
     body, title = strip_chrome(lines, width, height) if width and height else (list(lines), "")
