@@ -262,3 +262,9 @@ def _coerce(name: str, value: Any, type_name: Any) -> Any:
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"bad setting: {name}={value!r} is not a valid {t}") from None
+
+
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment minus every ``LURELENS_*`` variable: for a child process that must
+    take only the settings it is handed (the bench's throw-away service)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}

@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from ..errors import ScannerError
-from ..settings import Settings
+from ..settings import Settings, environment_without_settings
 from .core import BenchResult, Stat, rss_bytes
 
 __all__ = ["ServiceProcess", "bench_api", "free_port", "run_loadgen"]
@@ -64,7 +64,7 @@ class ServiceProcess:
     ) -> None:
         self.env: dict[str, str] | None = None
         if clean_env:
-            self.env = {k: v for k, v in os.environ.items() if not k.startswith("LURELENS_")}
+            self.env = environment_without_settings()
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="lurelens-bench-")
