@@ -1,7 +1,9 @@
-"""Helpers for the extension's browser tests: loopback fixtures, the real service, Chromium.
+"""Helpers for the extension's browser tests: the real service, Chromium with the extension.
 
-* :class:`FixtureServer` — a stdlib HTTP server on ``127.0.0.x:<ephemeral>`` with a programmable
-  route table and a hit log (path, User-Agent, time), so a test can prove a page was never fetched.
+The pages the browsers visit come from ``loopback.Server`` (``tests/loopback.py``): its request
+log (path, User-Agent, time) lets a test prove a page was never fetched; ``CHROME_UA`` picks
+Chromium's own requests out of it.
+
 * :class:`Service` — the real LureLens service (``web.create_app`` + waitress) in a thread, with a
   request log (method, path, Host, Origin, Sec-Fetch-Site, status, time) taken outside every gate.
 * :func:`launch` — Debian Chromium with the unpacked extension (SURVEY §4.5 flags), waiting for the
@@ -14,19 +16,21 @@ import base64
 import hashlib
 import http.client
 import json
-import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from loopback import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXT_DIR = ROOT / "web" / "extension"
 CHROMIUM = "/usr/lib/chromium/chromium"
+CHROME_UA = "HeadlessChrome"
+"""In the User-Agent of headless Chromium's requests (not the service's)."""
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
@@ -37,97 +41,9 @@ def extension_id(manifest: Path = EXT_DIR / "manifest.json") -> str:
     return "".join(chr(ord("a") + int(c, 16)) for c in digest)
 
 
-# ---- loopback fixture servers ---------------------------------------------------------------------
-
-@dataclass
-class Hit:
-    path: str
-    ua: str
-    at: float
-    method: str = "GET"
-
-
-@dataclass
-class Route:
-    body: bytes
-    status: int = 200
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class FixtureServer:
-    """An HTTP fixture on ``host:<ephemeral>`` that counts every request it receives."""
-
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 handler: Callable[[BaseHTTPRequestHandler], bool] | None = None) -> None:
-        self.routes: dict[str, Route] = {}
-        self.hits: list[Hit] = []
-        self._lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-                pass
-
-            def _serve(self) -> None:
-                path = self.path.split("?", 1)[0]
-                with outer._lock:
-                    outer.hits.append(Hit(path, self.headers.get("User-Agent", ""), time.monotonic(),
-                                          self.command))
-                if handler is not None and handler(self):
-                    return
-                route = outer.routes.get(path)
-                if route is None:
-                    route = Route(b"not found", 404, "text/plain")
-                self.send_response(route.status)
-                self.send_header("Content-Type", route.content_type)
-                self.send_header("Content-Length", str(len(route.body)))
-                self.send_header("Cache-Control", "no-store")
-                for k, v in route.headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(route.body)
-
-            do_GET = do_POST = do_HEAD = _serve
-
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self.host = host
-        self.port = int(self.httpd.server_address[1])
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-
-    def route(self, path: str, body: str | bytes, *, status: int = 200,
-              content_type: str = "text/html; charset=utf-8", headers: dict[str, str] | None = None) -> None:
-        """Serve ``body`` at ``path``."""
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        self.routes[path] = Route(data, status, content_type, dict(headers or {}))
-
-    def url(self, path: str = "/", host: str | None = None) -> str:
-        """The URL of ``path``, optionally under a host name mapped to this server's address."""
-        return f"http://{host or self.host}:{self.port}{path}"
-
-    def count(self, path: str | None = None, *, browser_only: bool = False) -> int:
-        """Requests seen (for ``path``; only Chromium's when ``browser_only``)."""
-        with self._lock:
-            return sum(1 for h in self.hits if (path is None or h.path == path)
-                       and (not browser_only or "HeadlessChrome" in h.ua))
-
-    def reset(self) -> None:
-        """Forget the hits seen so far."""
-        with self._lock:
-            self.hits.clear()
-
-    def browser_hits(self, path: str) -> list[Hit]:
-        with self._lock:
-            return [h for h in self.hits if h.path == path and "HeadlessChrome" in h.ua]
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def page_server(host: str = "127.0.0.1", port: int = 0, **kw: Any) -> Server:
+    """A ``loopback.Server`` for the browsers' pages: nothing cached, so every visit is a request."""
+    return Server(host, port=port, headers=[("Cache-Control", "no-store")], **kw)
 
 
 # ---- the real service ------------------------------------------------------------------------------
@@ -223,35 +139,6 @@ class Service:
             return resp.status, json.loads(resp.read() or b"null")
         finally:
             conn.close()
-
-
-class ConnectionCounter:
-    """A bare TCP listener that accepts and drops connections, counting them (a 'dead' service)."""
-
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.count = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, OSError):
-                continue
-            self.count += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
 
 
 # ---- Chromium with the unpacked extension --------------------------------------------------------

@@ -13,10 +13,11 @@ import pytest
 import segno
 from ext_fixtures import (
     Browser,
-    FixtureServer,
     Service,
     launch,
+    page_server,
 )
+from loopback import Server
 
 RESOLVER_RULES = "MAP other.test 127.0.0.2, MAP rebind.test 127.0.0.5, MAP *.test 127.0.0.1"
 CHECK_TIMEOUT = 30_000
@@ -57,20 +58,20 @@ def pw() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, FixtureServer]]:
-    evil = FixtureServer("127.0.0.1")  # blocklisted destinations (evil.test, late-*.test)
-    site = FixtureServer("127.0.0.1")  # ordinary pages (shop.test)
-    other = FixtureServer("127.0.0.2")  # a different origin (other.test)
-    evil.route("/landing", LURE_HTML)
-    evil.route("/late", LURE_HTML)
-    site.route("/ok", OK_HTML)
-    site.route("/target", OK_HTML)
+def servers() -> Iterator[dict[str, Server]]:
+    evil = page_server("127.0.0.1")  # blocklisted destinations (evil.test, late-*.test)
+    site = page_server("127.0.0.1")  # ordinary pages (shop.test)
+    other = page_server("127.0.0.2")  # a different origin (other.test)
+    evil.html("/landing", LURE_HTML)
+    evil.html("/late", LURE_HTML)
+    site.html("/ok", OK_HTML)
+    site.html("/target", OK_HTML)
     yield {"evil": evil, "site": site, "other": other}
     for s in (evil, site, other):
         s.close()
 
 
-def _settings(data: Path, servers: dict[str, FixtureServer]) -> Any:
+def _settings(data: Path, servers: dict[str, Server]) -> Any:
     from scanner.settings import Settings
 
     allow = frozenset((s.host, s.port) for s in servers.values())
@@ -79,7 +80,7 @@ def _settings(data: Path, servers: dict[str, FixtureServer]) -> Any:
                          egress_allow=allow, cache_ttl=0.0)
 
 
-def _start_service(data: Path, servers: dict[str, FixtureServer], port: int = 0) -> Service:
+def _start_service(data: Path, servers: dict[str, Server], port: int = 0) -> Service:
     from scanner.expand import Expander
     from scanner.pipeline import Scanner
 
@@ -89,7 +90,7 @@ def _start_service(data: Path, servers: dict[str, FixtureServer], port: int = 0)
 
 
 @pytest.fixture(scope="module")
-def data_root(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, FixtureServer]) -> Path:
+def data_root(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, Server]) -> Path:
     """A data dir whose user list (category phishing) blocks evil.test."""
     from scanner.lists import add_list
 
@@ -101,7 +102,7 @@ def data_root(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, Fixtu
 
 
 @pytest.fixture(scope="module")
-def service(data_root: Path, servers: dict[str, FixtureServer]) -> Iterator[Service]:
+def service(data_root: Path, servers: dict[str, Server]) -> Iterator[Service]:
     svc = _start_service(data_root, servers)
     # Build the scanner (lists, index) before the browser's first call.
     status, _ = svc.get("/api/v1/health")

@@ -24,7 +24,7 @@ from extension_env import (  # noqa: F401 - shared by both halves
     OK_HTML,
     RESOLVER_RULES,
     Browser,
-    FixtureServer,
+    Server,
     Service,
     _menu,
     _settings,
@@ -136,7 +136,7 @@ def test_e04_pairing_flow_through_the_pair_page(browser: Browser, service: Servi
 
 # ---- E-05 … E-09: known-bad destinations and the warning page -------------------------------------
 
-def test_e05_blocklisted_destination_never_loads(paired: Browser, servers: dict[str, FixtureServer],
+def test_e05_blocklisted_destination_never_loads(paired: Browser, servers: dict[str, Server],
                                                  service: Service) -> None:
     evil = servers["evil"]
     before = evil.count()
@@ -154,7 +154,7 @@ def test_e05_blocklisted_destination_never_loads(paired: Browser, servers: dict[
     assert evil.count() == before
 
 
-def test_e06_warning_page_content_and_focus(paired: Browser, servers: dict[str, FixtureServer]) -> None:
+def test_e06_warning_page_content_and_focus(paired: Browser, servers: dict[str, Server]) -> None:
     url = servers["evil"].url("/landing?u=1", host="evil.test")
     page = open_warning_for(paired, url)
     assert page.evaluate("document.activeElement.id") == "back"
@@ -185,7 +185,7 @@ def test_e06_warning_page_content_and_focus(paired: Browser, servers: dict[str, 
     page.screenshot(path=str(ARTIFACTS / "extension-warning-details.png"), full_page=True)
 
 
-def test_e06_warning_page_in_english(paired: Browser, servers: dict[str, FixtureServer]) -> None:
+def test_e06_warning_page_in_english(paired: Browser, servers: dict[str, Server]) -> None:
     paired.sw("chrome.storage.local.set({uiLang: 'en'})")
     page = open_warning_for(paired, servers["evil"].url("/landing", host="evil.test"))
     assert page.inner_text("#back") == "Back to safety"
@@ -195,7 +195,7 @@ def test_e06_warning_page_in_english(paired: Browser, servers: dict[str, Fixture
 
 
 def test_warning_page_shows_hidden_characters_as_markers(paired: Browser,
-                                                         servers: dict[str, FixtureServer]) -> None:
+                                                         servers: dict[str, Server]) -> None:
     # A reason's evidence or message may carry a text-direction override from the page or code;
     # the extension's pages show it as a visible marker, never obey it.
     page = open_warning_for(paired, servers["evil"].url("/landing", host="evil.test"))
@@ -205,7 +205,7 @@ def test_warning_page_shows_hidden_characters_as_markers(paired: Browser,
     assert page.inner_text("#reasons .evidence >> nth=0") == "a[U+202E]b[U+200B]c"
 
 
-def test_e07_back_returns_or_closes(paired: Browser, servers: dict[str, FixtureServer]) -> None:
+def test_e07_back_returns_or_closes(paired: Browser, servers: dict[str, Server]) -> None:
     ok = servers["site"].url("/ok", host="shop.test")
     before = servers["evil"].count()
     page = paired.context.new_page()
@@ -224,7 +224,7 @@ def test_e07_back_returns_or_closes(paired: Browser, servers: dict[str, FixtureS
     assert servers["evil"].count() == before
 
 
-def test_e08_open_anyway_once_per_tab(paired: Browser, servers: dict[str, FixtureServer]) -> None:
+def test_e08_open_anyway_once_per_tab(paired: Browser, servers: dict[str, Server]) -> None:
     evil = servers["evil"]
     evil.reset()
     url = evil.url("/landing", host="evil.test")
@@ -246,7 +246,7 @@ def test_e08_open_anyway_once_per_tab(paired: Browser, servers: dict[str, Fixtur
     evil.reset()
 
 
-def test_e09_trust_site_and_remove_it(paired: Browser, servers: dict[str, FixtureServer]) -> None:
+def test_e09_trust_site_and_remove_it(paired: Browser, servers: dict[str, Server]) -> None:
     evil = servers["evil"]
     evil.reset()
     url = evil.url("/landing", host="evil.test")

@@ -21,8 +21,9 @@ from typing import Any
 
 import extension_env as base
 import pytest
-from ext_fixtures import CHROMIUM, EXT_DIR, Browser, FixtureServer, Service, launch, wait_until
+from ext_fixtures import CHROME_UA, CHROMIUM, EXT_DIR, Browser, Service, launch, wait_until
 from extension_env import CHECK_TIMEOUT, RESOLVER_RULES, _menu, goto, is_warning, qr_png
+from loopback import Server
 
 # The service, fixture servers and paired browser of extension_env (fresh ones for this module).
 pw, servers, data_root, service = base.pw, base.servers, base.data_root, base.service
@@ -45,13 +46,13 @@ def _allow_rules(b: Browser) -> list[dict[str, Any]]:
     return [r for r in rules if r["action"]["type"] == "allow"]
 
 
-def _frame_the_warning_page(paired: Browser, service: Service, servers: dict[str, FixtureServer]) -> int:
+def _frame_the_warning_page(paired: Browser, service: Service, servers: dict[str, Server]) -> int:
     """A hostile page frames warning.html twice; returns how many frames loaded (asserting the rest)."""
     site, other, evil = servers["site"], servers["other"], servers["evil"]
     unlisted = site.url("/target?row6=1", host="shop.test")  # an online check would fetch it
     listed = evil.url("/landing?row6=1", host="evil.test")
     warning = paired.ext_url("warning.html")
-    other.route("/frame", FRAMING_HTML.format(unlisted=f"{warning}#{unlisted}", listed=f"{warning}#{listed}"))
+    other.html("/frame", FRAMING_HTML.format(unlisted=f"{warning}#{unlisted}", listed=f"{warning}#{listed}"))
     site.reset()
     t0 = time.monotonic()
     page = paired.context.new_page()
@@ -72,7 +73,7 @@ def _frame_the_warning_page(paired: Browser, service: Service, servers: dict[str
             assert ans == {"error": {"code": "forbidden"}}, (msg, ans)
     checks = [e for e in service.log.api("/api/v1/check") if e.at >= t0]
     assert checks == []  # no check of an attacker-chosen URL
-    assert site.count("/target") == 0 and evil.count("/landing", browser_only=True) == 0
+    assert site.count("/target") == 0 and evil.count("/landing", ua=CHROME_UA) == 0
     cfg = paired.sw("chrome.storage.local.get({trusted: [], checkEveryLink: false})")
     assert cfg == {"trusted": [], "checkEveryLink": False}
     assert _allow_rules(paired) == []
@@ -83,18 +84,18 @@ def _frame_the_warning_page(paired: Browser, service: Service, servers: dict[str
     top.wait_for_url(lambda u: is_warning(paired, u), timeout=10_000)
     top.wait_for_selector("body[data-ready]", timeout=CHECK_TIMEOUT)
     assert top.get_attribute("body", "data-framed") is None
-    assert evil.count("/landing", browser_only=True) == 0
+    assert evil.count("/landing", ua=CHROME_UA) == 0
     return len(framed)
 
 
 def test_row6_framed_warning_page_does_nothing(paired: Browser, service: Service,
-                                               servers: dict[str, FixtureServer]) -> None:
+                                               servers: dict[str, Server]) -> None:
     loaded = _frame_the_warning_page(paired, service, servers)
     print(f"row 6: {loaded} of 2 framed warning pages loaded (CSP frame-ancestors refused the rest)")
 
 
 def test_row6_without_frame_ancestors_the_page_and_worker_still_refuse(
-        pw: Any, service: Service, servers: dict[str, FixtureServer], tmp_path: Path) -> None:
+        pw: Any, service: Service, servers: dict[str, Server], tmp_path: Path) -> None:
     """A browser that ignores the CSP's frame-ancestors: the page's top-level check and the worker's
     sender check are what stop the framed page (same extension, the directive taken out)."""
     ext = tmp_path / "extension"
@@ -112,7 +113,7 @@ def test_row6_without_frame_ancestors_the_page_and_worker_still_refuse(
 
 
 def test_row6_warning_page_acts_only_on_its_own_url(paired: Browser,
-                                                   servers: dict[str, FixtureServer]) -> None:
+                                                   servers: dict[str, Server]) -> None:
     listed = servers["evil"].url("/landing?own=1", host="evil.test")
     page = paired.context.new_page()
     goto(page, listed)
@@ -138,7 +139,7 @@ a.addEventListener("click", (e) => {{ window.top.location = a.href; }});
 
 
 def test_row8_page_onclick_does_not_beat_the_verdict(
-        paired: Browser, service: Service, servers: dict[str, FixtureServer], tmp_path: Path) -> None:
+        paired: Browser, service: Service, servers: dict[str, Server], tmp_path: Path) -> None:
     from scanner.lists import add_list, remove_list
 
     site, evil = servers["site"], servers["evil"]
@@ -148,7 +149,7 @@ def test_row8_page_onclick_does_not_beat_the_verdict(
     add_list(service.settings, str(late_file), name="test-late-row8", category="phishing")
     service.app.extensions["lurelens"].scanner.reload_lists()
     try:
-        site.route("/onclick", ONCLICK_HTML.format(late=evil.url("/late", host="late-row8.test")))
+        site.html("/onclick", ONCLICK_HTML.format(late=evil.url("/late", host="late-row8.test")))
         page = paired.context.new_page()
         page.goto(site.url("/onclick", host="www.test"))
         time.sleep(0.3)  # the content script has read its config
@@ -156,14 +157,14 @@ def test_row8_page_onclick_does_not_beat_the_verdict(
         page.click("#late")
         page.wait_for_url(lambda u: is_warning(paired, u), timeout=CHECK_TIMEOUT)
         page.wait_for_selector("body[data-ready]", timeout=CHECK_TIMEOUT)
-        assert evil.count("/late", browser_only=True) == 0  # the page's handler never got there
+        assert evil.count("/late", ua=CHROME_UA) == 0  # the page's handler never got there
     finally:
         remove_list(service.settings, "test-late-row8")
         service.app.extensions["lurelens"].scanner.reload_lists()
 
 
 def test_row8_hold_rule_blocks_the_host_in_that_tab_until_released(
-        paired: Browser, servers: dict[str, FixtureServer]) -> None:
+        paired: Browser, servers: dict[str, Server]) -> None:
     site = servers["site"]
     page = paired.context.new_page()
     page.goto(site.url("/ok", host="www.test"))
@@ -207,11 +208,11 @@ def _shadow_texts(page: Any) -> list[str]:
 
 
 def test_row11_qr_toast_shows_a_direction_override_as_a_marker(
-        paired: Browser, servers: dict[str, FixtureServer]) -> None:
+        paired: Browser, servers: dict[str, Server]) -> None:
     site = servers["site"]
     payload = "\u202emoc.lapyap"  # shows as "paypal.com" when obeyed
     b64 = base64.b64encode(qr_png(payload)).decode()
-    site.route("/qr-rlo", f'<!doctype html><body><img id="q" src="data:image/png;base64,{b64}"></body>')
+    site.html("/qr-rlo", f'<!doctype html><body><img id="q" src="data:image/png;base64,{b64}"></body>')
     page = paired.context.new_page()
     page.goto(site.url("/qr-rlo", host="shop.test"))
     page.wait_for_function("() => document.getElementById('q').complete")

@@ -13,9 +13,10 @@ import extension_env as env
 import pytest
 from ext_fixtures import (
     ARTIFACTS,
+    CHROME_UA,
     CHROMIUM,
     EXT_DIR,
-    ConnectionCounter,
+    page_server,
     wait_until,
 )
 from extension_env import (  # noqa: F401 - shared by both halves
@@ -24,7 +25,7 @@ from extension_env import (  # noqa: F401 - shared by both halves
     OK_HTML,
     RESOLVER_RULES,
     Browser,
-    FixtureServer,
+    Server,
     Service,
     _menu,
     _settings,
@@ -36,6 +37,7 @@ from extension_env import (  # noqa: F401 - shared by both halves
     qr_png,
     resolve_test_names,
 )
+from loopback import Req, Route, drop
 
 # The module-scoped fixtures of extension_env (each test module gets its own service and servers).
 pw, servers, data_root, service = env.pw, env.servers, env.data_root, env.service
@@ -55,9 +57,9 @@ LINKS_HTML = """<!doctype html><html><body>
 </body></html>"""
 
 
-def _links_page(servers: dict[str, FixtureServer], late_host: str) -> str:
+def _links_page(servers: dict[str, Server], late_host: str) -> str:
     site, evil = servers["site"], servers["evil"]
-    site.route("/links", LINKS_HTML.format(
+    site.html("/links", LINKS_HTML.format(
         safe=site.url("/target", host="shop.test"),
         late=evil.url("/late", host=late_host),
         listed=evil.url("/landing", host="evil.test")))
@@ -65,7 +67,7 @@ def _links_page(servers: dict[str, FixtureServer], late_host: str) -> str:
 
 
 def test_e10_click_capture_holds_navigation_until_the_verdict(
-        paired: Browser, service: Service, servers: dict[str, FixtureServer], tmp_path: Path) -> None:
+        paired: Browser, service: Service, servers: dict[str, Server], tmp_path: Path) -> None:
     from scanner.lists import add_list, remove_list
 
     site, evil = servers["site"], servers["evil"]
@@ -87,7 +89,7 @@ def test_e10_click_capture_holds_navigation_until_the_verdict(
         page.click("#safe")
         page.wait_for_url(site.url("/target", host="shop.test"), timeout=CHECK_TIMEOUT)
         checks = [e for e in service.log.api("/api/v1/check") if e.at >= t_click]
-        browser_hits = site.browser_hits("/target")
+        browser_hits = site.seen("/target", ua=CHROME_UA)
         assert checks and browser_hits
         assert min(h.at for h in browser_hits) > min(e.at for e in checks), "hit before the verdict"
         # A link the service judges dangerous: the warning page instead, the page never loads.
@@ -97,7 +99,7 @@ def test_e10_click_capture_holds_navigation_until_the_verdict(
         page.wait_for_url(lambda u: is_warning(paired, u), timeout=CHECK_TIMEOUT)
         page.wait_for_selector("body[data-ready]", timeout=CHECK_TIMEOUT)
         assert "高风险" in page.inner_text("#level")
-        assert evil.count("/late", browser_only=True) == 0
+        assert evil.count("/late", ua=CHROME_UA) == 0
         # Links to the same site are not held.
         page.goto(_links_page(servers, "late-e10.test"))
         time.sleep(0.3)
@@ -112,7 +114,7 @@ def test_e10_click_capture_holds_navigation_until_the_verdict(
 
 
 
-def test_e11_check_this_link_menu(paired: Browser, servers: dict[str, FixtureServer]) -> None:
+def test_e11_check_this_link_menu(paired: Browser, servers: dict[str, Server]) -> None:
     page = paired.context.new_page()
     links_url = _links_page(servers, "late-e11.test")
     page.goto(links_url)
@@ -136,17 +138,17 @@ QR_PAGE = """<!doctype html><html><body><h1>扫码领取</h1>
 
 
 @pytest.fixture
-def qr_page(servers: dict[str, FixtureServer]) -> dict[str, str]:
+def qr_page(servers: dict[str, Server]) -> dict[str, str]:
     site, other = servers["site"], servers["other"]
     payload_same = site.url("/ok", host="shop.test") + "?from=qr"
     payload_cross = site.url("/ok", host="shop.test") + "?from=cross"
     payload_data = site.url("/ok", host="shop.test") + "?from=data"
-    site.route("/qr.png", qr_png(payload_same), content_type="image/png")
-    other.route("/qr2.png", qr_png(payload_cross), content_type="image/png")  # no CORS: taints a canvas
+    site.route("/qr.png", body=qr_png(payload_same), content_type="image/png")
+    other.route("/qr2.png", body=qr_png(payload_cross), content_type="image/png")  # no CORS: taints a canvas
     import base64
 
     w = 264  # (25 modules + 8 border) × 8
-    site.route("/qr", QR_PAGE.format(w=w, cross=other.url("/qr2.png", host="other.test"),
+    site.html("/qr", QR_PAGE.format(w=w, cross=other.url("/qr2.png", host="other.test"),
                                      data=base64.b64encode(qr_png(payload_data)).decode()))
     return {"page": site.url("/qr", host="shop.test"), "same": payload_same, "cross": payload_cross,
             "data": payload_data}
@@ -157,7 +159,7 @@ def _payload_texts(report: dict[str, Any]) -> list[str]:
 
 
 def test_e12_scan_qr_image_without_refetching(
-        paired: Browser, service: Service, servers: dict[str, FixtureServer], qr_page: dict[str, str],
+        paired: Browser, service: Service, servers: dict[str, Server], qr_page: dict[str, str],
 ) -> None:
     site, other = servers["site"], servers["other"]
     page = paired.context.new_page()
@@ -181,7 +183,7 @@ def test_e12_scan_qr_image_without_refetching(
     assert scans and all(e.origin == f"chrome-extension://{paired.ext_id}" for e in scans)
 
 
-def test_e13_data_url_qr_decoded_without_network(paired: Browser, servers: dict[str, FixtureServer],
+def test_e13_data_url_qr_decoded_without_network(paired: Browser, servers: dict[str, Server],
                                                  qr_page: dict[str, str]) -> None:
     site = servers["site"]
     page = paired.context.new_page()
@@ -189,7 +191,7 @@ def test_e13_data_url_qr_decoded_without_network(paired: Browser, servers: dict[
     page.on("request", lambda r: requests.append(r.url))
     page.goto(qr_page["page"])
     page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
-    browser_hits = site.count(browser_only=True)
+    browser_hits = site.count(ua=CHROME_UA)
     requests.clear()
     dsrc = page.evaluate("document.getElementById('dqr').currentSrc")
     assert dsrc.startswith("data:image/png;base64,")
@@ -197,20 +199,20 @@ def test_e13_data_url_qr_decoded_without_network(paired: Browser, servers: dict[
     assert res["ok"] is True, res
     assert qr_page["data"] in _payload_texts(res["report"])
     assert requests == []  # the page made no request at all
-    assert site.count(browser_only=True) == browser_hits
+    assert site.count(ua=CHROME_UA) == browser_hits
 
 
 # ---- E-14 … E-17: a stopped service, who calls the API, hostile pages --------------------------------
 
 def test_e13b_scan_image_menu_reads_a_chat_screenshot(paired: Browser,
-                                                      servers: dict[str, FixtureServer]) -> None:
+                                                      servers: dict[str, Server]) -> None:
     """Issue 16: "scan this image" on a chat screenshot: the text read, its link, one verdict."""
     from ocrsupport import chat_png
 
     site = servers["site"]
     shot = chat_png(["兼职日结，扫码注册领佣金，点击 http://jz-fanli.top/reg?id=7 填写身份证号即可"])
-    site.route("/chat.jpg", shot, content_type="image/jpeg")
-    site.route("/chat", '<!doctype html><html><body><img id="shot" src="/chat.jpg" alt="chat"></body></html>')
+    site.route("/chat.jpg", body=shot, content_type="image/jpeg")
+    site.html("/chat", '<!doctype html><html><body><img id="shot" src="/chat.jpg" alt="chat"></body></html>')
     page = paired.context.new_page()
     page.goto(site.url("/chat", host="shop.test"))
     page.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth > 0)")
@@ -229,7 +231,7 @@ def test_e13b_scan_image_menu_reads_a_chat_screenshot(paired: Browser,
     assert toast.get_attribute("data-level") == report["level"]
 
 
-def test_e14_service_stopped_fails_open_with_badge(pw: Any, servers: dict[str, FixtureServer],
+def test_e14_service_stopped_fails_open_with_badge(pw: Any, servers: dict[str, Server],
                                                    data_root: Path) -> None:
     svc = _start_service(data_root, servers)  # a second service over the same data: stopped below
     b = launch(pw, resolver_rules=RESOLVER_RULES)
@@ -239,16 +241,16 @@ def test_e14_service_stopped_fails_open_with_badge(pw: Any, servers: dict[str, F
         b.message({"type": "options:setCheckEveryLink", "value": True})
         port = svc.port
         svc.stop()
-        counter = ConnectionCounter(port)  # the port now accepts and drops: a dead service
+        counter = Server(port=port, on_connect=drop)  # the port now accepts and drops: a dead service
         site = servers["site"]
         page = b.context.new_page()
         for i in range(3):
             page.goto(_links_page(servers, "late-e14.test"))
             time.sleep(0.3)
-            before = len(site.browser_hits("/target"))
+            before = len(site.seen("/target", ua=CHROME_UA))
             page.click("#safe")  # held for a verdict that cannot come: opens anyway
             page.wait_for_url(site.url("/target", host="shop.test"), timeout=15_000)
-            assert len(site.browser_hits("/target")) == before + 1
+            assert len(site.seen("/target", ua=CHROME_UA)) == before + 1
             if i == 0:
                 assert b.sw("chrome.action.getBadgeText({})") == "!"
                 assert "本地服务未运行" in b.sw("chrome.action.getTitle({})")
@@ -257,7 +259,7 @@ def test_e14_service_stopped_fails_open_with_badge(pw: Any, servers: dict[str, F
         open_warning_for(b, servers["evil"].url("/landing", host="evil.test"))
         assert servers["evil"].count("/landing") == before
         # Gentle retries: one attempt, then nothing for 30 s, however many clicks and pages.
-        assert counter.count <= 1, counter.count
+        assert counter.connections <= 1, counter.connections
         opts = b.ext_page("options.html")
         assert opts.get_attribute("#pair-status", "data-state") == "down"
         assert "本地服务未运行" in opts.inner_text("#pair-status")
@@ -269,7 +271,7 @@ def test_e14_service_stopped_fails_open_with_badge(pw: Any, servers: dict[str, F
 
 
 def test_e15_content_scripts_never_call_the_api(
-        paired: Browser, service: Service, servers: dict[str, FixtureServer], qr_page: dict[str, str],
+        paired: Browser, service: Service, servers: dict[str, Server], qr_page: dict[str, str],
 ) -> None:
     # Static: the content script has no way to reach the service or the token.
     source = (EXT_DIR / "content.js").read_text(encoding="utf-8")
@@ -314,9 +316,9 @@ fetch(api + "/api/v1/check", {method: "POST", headers: {"Content-Type": "applica
 
 
 def test_e16_foreign_page_cannot_use_the_api(browser: Browser, service: Service,
-                                             servers: dict[str, FixtureServer]) -> None:
+                                             servers: dict[str, Server]) -> None:
     other = servers["other"]
-    other.route("/foreign", FOREIGN_JS % service.base)
+    other.html("/foreign", FOREIGN_JS % service.base)
     t0 = time.monotonic()
     page = browser.context.new_page()
     page.goto(other.url("/foreign", host="other.test"))
@@ -341,27 +343,20 @@ def test_e17_dns_rebinding_is_stopped_by_the_host_gate(pw: Any, service: Service
       .then(v => results.post = v, e => results.post = "error");
     </script></body></html>"""
 
-    def forward(handler: Any) -> bool:
+    def forward(req: Req) -> Route | None:
         # The attacker's DNS now points at the victim: every other path goes to the service as is.
-        if handler.path == "/attack.html":
-            return False
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else None
+        if req.path == "/attack.html":
+            return None
         conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
-        headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("connection",)}
-        conn.request(handler.command, handler.path, body=body, headers=headers)
+        headers = {k: v for k, v in req.headers if k.lower() not in ("connection",)}
+        conn.request(req.method, req.target, body=req.body or None, headers=headers)
         resp = conn.getresponse()
         data = resp.read()
-        handler.send_response(resp.status)
-        handler.send_header("Content-Type", resp.getheader("Content-Type") or "text/plain")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
         conn.close()
-        return True
+        return Route(resp.status, [("Content-Type", resp.getheader("Content-Type") or "text/plain")], data)
 
-    rebind = FixtureServer("127.0.0.5", port=service.port, handler=forward)
-    rebind.route("/attack.html", attack)
+    rebind = page_server("127.0.0.5", port=service.port, handler=forward)
+    rebind.html("/attack.html", attack)
     b = launch(pw, resolver_rules=RESOLVER_RULES)
     try:
         t0 = time.monotonic()
@@ -392,9 +387,9 @@ document.getElementById("app").appendChild(f);
 
 
 def test_popup_analyses_the_rendered_page(paired: Browser, service: Service,
-                                          servers: dict[str, FixtureServer]) -> None:
+                                          servers: dict[str, Server]) -> None:
     site = servers["site"]
-    site.route("/jobs", FORM_BY_SCRIPT)
+    site.html("/jobs", FORM_BY_SCRIPT)
     page = paired.context.new_page()
     page.goto(site.url("/jobs", host="jobs.test"))
     page.wait_for_selector("input[name=idcard]")
@@ -422,9 +417,9 @@ def test_popup_analyses_the_rendered_page(paired: Browser, service: Service,
 
 
 def test_e18_local_network_access_keeps_public_pages_out(pw: Any, service: Service,
-                                                        servers: dict[str, FixtureServer]) -> None:
+                                                        servers: dict[str, Server]) -> None:
     other = servers["other"]
-    other.route("/public", FOREIGN_JS % service.base)
+    other.html("/public", FOREIGN_JS % service.base)
     b = launch(pw, resolver_rules=RESOLVER_RULES,
                extra_args=[f"--ip-address-space-overrides=127.0.0.2:{other.port}=public"])
     try:
@@ -445,7 +440,7 @@ def test_e18_local_network_access_keeps_public_pages_out(pw: Any, service: Servi
 
 
 def test_e19_webnavigation_fallback_leaks_one_request(paired: Browser,
-                                                      servers: dict[str, FixtureServer]) -> None:
+                                                      servers: dict[str, Server]) -> None:
     """The fallback used only when DNR rules cannot be installed: it works, but the request has left."""
     evil = servers["evil"]
     url = evil.url("/landing?fallback=1", host="evil.test")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from loopback import Server, drop
 from pytest_httpserver import HTTPServer
 
 import scanner
@@ -81,31 +82,19 @@ class Canary:
     """A loopback port that counts every TCP connection and UDP datagram it receives."""
 
     def __init__(self) -> None:
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.bind(("127.0.0.1", 0))
-        self.tcp.listen(64)
-        self.port = self.tcp.getsockname()[1]
+        self.tcp = Server("127.0.0.1", on_connect=drop)  # accepts and closes, counted
+        self.port = self.tcp.port
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind(("127.0.0.1", self.port))
-        self.hits: list[str] = []
-        self._stop = threading.Event()
-        self.tcp.settimeout(0.1)
         self.udp.settimeout(0.1)
-        self._threads = [
-            threading.Thread(target=self._accept, daemon=True),
-            threading.Thread(target=self._recv, daemon=True),
-        ]
-        for t in self._threads:
-            t.start()
+        self.datagrams = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._recv, daemon=True)
+        self._thread.start()
 
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.tcp.accept()
-            except OSError:
-                continue
-            self.hits.append("tcp")
-            conn.close()
+    @property
+    def hits(self) -> list[str]:
+        return ["tcp"] * self.tcp.connections + ["udp"] * self.datagrams
 
     def _recv(self) -> None:
         while not self._stop.is_set():
@@ -113,12 +102,11 @@ class Canary:
                 self.udp.recvfrom(2048)
             except OSError:
                 continue
-            self.hits.append("udp")
+            self.datagrams += 1
 
     def close(self) -> None:
         self._stop.set()
-        for t in self._threads:
-            t.join(1)
+        self._thread.join(1)
         self.tcp.close()
         self.udp.close()
 

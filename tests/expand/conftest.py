@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from expand_fixtures import Fixture, StubResolver
+from loopback import Server, StubResolver
 
 from scanner.expand import Expander
 from scanner.fetch import GuardedClient
@@ -49,31 +49,31 @@ def client_ssl(test_ca: dict[str, Path]) -> ssl.SSLContext:
 
 
 @pytest.fixture
-def fx_a() -> Iterator[Fixture]:
-    f = Fixture("127.0.0.1")
+def fx_a() -> Iterator[Server]:
+    f = Server("127.0.0.1")
     yield f
     f.close()
 
 
 @pytest.fixture
-def fx_b() -> Iterator[Fixture]:
-    f = Fixture("127.0.0.2")
+def fx_b() -> Iterator[Server]:
+    f = Server("127.0.0.2")
     yield f
     f.close()
 
 
 @pytest.fixture
-def fx_tls(test_ca: dict[str, Path]) -> Iterator[Fixture]:
+def fx_tls(test_ca: dict[str, Path]) -> Iterator[Server]:
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(str(test_ca["cert"]), str(test_ca["key"]))
-    f = Fixture("127.0.0.3", ctx)
+    f = Server("127.0.0.3", ctx)
     yield f
     f.close()
 
 
 @pytest.fixture
-def canary() -> Iterator[Fixture]:
-    f = Fixture("127.0.0.9")
+def canary() -> Iterator[Server]:
+    f = Server("127.0.0.9")
     f.route("/", 200, body="canary")
     yield f
     f.close()
@@ -91,7 +91,7 @@ def resolver() -> StubResolver:
 
 
 @pytest.fixture
-def make_settings(data_dir: Path, fx_a: Fixture, fx_b: Fixture) -> Callable[..., Settings]:
+def make_settings(data_dir: Path, fx_a: Server, fx_b: Server) -> Callable[..., Settings]:
     def make(**kw: Any) -> Settings:
         allow = {(fx_a.host, fx_a.port), (fx_b.host, fx_b.port)} | set(kw.pop("extra_allow", ()))
         base: dict[str, Any] = dict(

@@ -6,7 +6,7 @@ import base64
 from collections.abc import Callable
 
 import pytest
-from expand_fixtures import Fixture, Route, StubResolver
+from loopback import Route, Server, StubResolver
 
 from scanner.expand import Expander
 from scanner.models import HopKind, StopReason
@@ -21,7 +21,7 @@ def codes(e: object) -> set[str]:
 # ---- A-01..A-04, A-07, A-08, A-09, A-25
 
 
-def test_a01_plain_url_expanded(expander: Make, fx_a: Fixture) -> None:
+def test_a01_plain_url_expanded(expander: Make, fx_a: Server) -> None:
     fx_a.html("/p", "<title>shop</title>ok")
     e = expander().expand(fx_a.url("/p?id=1", "a.test"))
     assert e.expanded and e.stop_reason is StopReason.FINAL
@@ -30,13 +30,13 @@ def test_a01_plain_url_expanded(expander: Make, fx_a: Fixture) -> None:
     assert e.page is not None and e.page.title == "shop"
 
 
-def test_a02_scheme_inferred(expander: Make, fx_a: Fixture) -> None:
+def test_a02_scheme_inferred(expander: Make, fx_a: Server) -> None:
     fx_a.html("/path", "ok")
     e = expander().expand(f"a.test:{fx_a.port}/path")
     assert e.start_url == fx_a.url("/path", "a.test") and e.chain[0].status == 200
 
 
-def test_a04_many_links_bounded_concurrency(expander: Make, fx_a: Fixture) -> None:
+def test_a04_many_links_bounded_concurrency(expander: Make, fx_a: Server) -> None:
     import threading
     import time
 
@@ -61,7 +61,7 @@ def test_a04_many_links_bounded_concurrency(expander: Make, fx_a: Fixture) -> No
     assert live[1] == 3  # in parallel, but never more than the pool
 
 
-def test_a07_alipay_app_link_starts_with_wrapper(expander: Make, fx_a: Fixture) -> None:
+def test_a07_alipay_app_link_starts_with_wrapper(expander: Make, fx_a: Server) -> None:
     fx_a.html("/x", "ok")
     inner = fx_a.url("/x", "a.test").replace(":", "%3A").replace("/", "%2F")
     e = expander().expand(f"alipays://platformapi/startapp?appId=20000067&url={inner}")
@@ -69,20 +69,20 @@ def test_a07_alipay_app_link_starts_with_wrapper(expander: Make, fx_a: Fixture) 
     assert e.chain[1].status == 200 and e.final_url == fx_a.url("/x", "a.test")
 
 
-def test_a08_known_redirector(expander: Make, fx_a: Fixture) -> None:
+def test_a08_known_redirector(expander: Make, fx_a: Server) -> None:
     fx_a.html("/abc", "ok")
     e = expander().expand(fx_a.url("/abc", "qr.alipay.com"))
     assert "expand.known_redirector" in codes(e) and e.chain[0].status == 200
 
 
-def test_a09_intent_fallback(expander: Make, fx_a: Fixture) -> None:
+def test_a09_intent_fallback(expander: Make, fx_a: Server) -> None:
     fx_a.html("/f", "ok")
     fb = fx_a.url("/f", "a.test").replace(":", "%3A").replace("/", "%2F")
     e = expander().expand(f"intent://scan/#Intent;scheme=zxing;package=x;S.browser_fallback_url={fb};end")
     assert e.chain[-1].kind is HopKind.WRAPPER and fx_a.hits["/f"] == 1
 
 
-def test_a25_taobao_share_link(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_a25_taobao_share_link(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/h.x", fx_b.url("/item", "b.test"))
     fx_b.html("/item", "ok")
     e = expander().expand(fx_a.url("/h.x", "m.tb.cn"))
@@ -92,7 +92,7 @@ def test_a25_taobao_share_link(expander: Make, fx_a: Fixture, fx_b: Fixture) -> 
 # ---- B-01..B-15 HTTP redirects
 
 
-def test_b01_301(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b01_301(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/r301", fx_b.url("/final", "b.test"), 301)
     fx_b.html("/final", "done")
     e = expander().expand(fx_a.url("/r301", "a.test"))
@@ -102,7 +102,7 @@ def test_b01_301(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
 
 
 @pytest.mark.parametrize("status", [302, 303, 307, 308])
-def test_b02_other_redirects_use_get(expander: Make, fx_a: Fixture, fx_b: Fixture, status: int) -> None:
+def test_b02_other_redirects_use_get(expander: Make, fx_a: Server, fx_b: Server, status: int) -> None:
     fx_a.redirect("/r", fx_b.url("/final", "b.test"), status)
     fx_b.html("/final", "done")
     e = expander().expand(fx_a.url("/r", "a.test"))
@@ -111,20 +111,20 @@ def test_b02_other_redirects_use_get(expander: Make, fx_a: Fixture, fx_b: Fixtur
 
 
 @pytest.mark.parametrize("status", [300, 304, 305, 306])
-def test_b03_not_followed(expander: Make, fx_a: Fixture, fx_b: Fixture, status: int) -> None:
+def test_b03_not_followed(expander: Make, fx_a: Server, fx_b: Server, status: int) -> None:
     fx_a.redirect("/r", fx_b.url("/final", "b.test"), status)
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert len(e.chain) == 1 and e.chain[0].status == status and e.stop_reason is StopReason.FINAL
     assert fx_b.total_hits == 0
 
 
-def test_b04_no_location(expander: Make, fx_a: Fixture) -> None:
+def test_b04_no_location(expander: Make, fx_a: Server) -> None:
     fx_a.route("/r", 302)
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.stop_reason is StopReason.FINAL and "expand.redirect_without_location" in codes(e)
 
 
-def test_b05_two_locations(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b05_two_locations(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.route("/r", 302, [("Location", fx_b.url("/1", "b.test")), ("Location", fx_b.url("/2", "b.test"))])
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.stop_reason is StopReason.PROTOCOL_ERROR and "expand.ambiguous_redirect" in codes(e)
@@ -134,7 +134,7 @@ def test_b05_two_locations(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None
 @pytest.mark.parametrize(("loc", "path"), [
     ("/x", "/x"), ("x", "/d/x"), ("../x", "/x"), ("?q=1", "/d/r?q=1"), ("#f", "/d/r"),
 ])
-def test_b06_relative_locations(expander: Make, fx_a: Fixture, loc: str, path: str) -> None:
+def test_b06_relative_locations(expander: Make, fx_a: Server, loc: str, path: str) -> None:
     fx_a.redirect("/d/r", loc)
     if not path.startswith("/d/r"):
         fx_a.html(path, "ok")
@@ -146,14 +146,14 @@ def test_b06_relative_locations(expander: Make, fx_a: Fixture, loc: str, path: s
     assert fx_a.requests[1].target == path
 
 
-def test_b06_scheme_relative(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b06_scheme_relative(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/r", f"//b.test:{fx_b.port}/x")
     fx_b.html("/x", "ok")
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.final_url == fx_b.url("/x", "b.test") and fx_b.hits["/x"] == 1
 
 
-def test_b07_location_serialised_by_whatwg(expander: Make, fx_a: Fixture) -> None:
+def test_b07_location_serialised_by_whatwg(expander: Make, fx_a: Server) -> None:
     fx_a.route("/r", 302, [("Location", "/a b/中文/%41?x=y z")])
     e = expander().expand(fx_a.url("/r", "a.test"))
     want = "/a%20b/%E4%B8%AD%E6%96%87/%41?x=y%20z"
@@ -161,7 +161,7 @@ def test_b07_location_serialised_by_whatwg(expander: Make, fx_a: Fixture) -> Non
     assert fx_a.requests[-1].target == want
 
 
-def test_b07_idn_host_punycode(expander: Make, fx_a: Fixture, resolver: StubResolver) -> None:
+def test_b07_idn_host_punycode(expander: Make, fx_a: Server, resolver: StubResolver) -> None:
     resolver.table["xn--fiqs8s.test"] = ["127.0.0.1"]
     fx_a.redirect("/r", f"http://中国.test:{fx_a.port}/ok")
     fx_a.html("/ok", "ok")
@@ -171,7 +171,7 @@ def test_b07_idn_host_punycode(expander: Make, fx_a: Fixture, resolver: StubReso
 
 
 @pytest.mark.parametrize("loc", ["weixin://dl/business/?t=x", "alipays://platformapi/startapp?appId=1"])
-def test_b08_non_http_target(expander: Make, fx_a: Fixture, loc: str) -> None:
+def test_b08_non_http_target(expander: Make, fx_a: Server, loc: str) -> None:
     fx_a.redirect("/r", loc)
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.stop_reason is StopReason.NON_HTTP_TARGET and e.chain[-1].kind is HopKind.NON_HTTP
@@ -179,19 +179,19 @@ def test_b08_non_http_target(expander: Make, fx_a: Fixture, loc: str) -> None:
 
 
 @pytest.mark.parametrize("loc", ["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd"])
-def test_b09_blocked_scheme(expander: Make, fx_a: Fixture, loc: str) -> None:
+def test_b09_blocked_scheme(expander: Make, fx_a: Server, loc: str) -> None:
     fx_a.redirect("/r", loc)
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.stop_reason is StopReason.BLOCKED_SCHEME and "expand.blocked_scheme" in codes(e)
 
 
-def test_b10_empty_location_is_a_self_loop(expander: Make, fx_a: Fixture) -> None:
+def test_b10_empty_location_is_a_self_loop(expander: Make, fx_a: Server) -> None:
     fx_a.route("/r", 302, [("Location", "")])
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.stop_reason is StopReason.LOOP and fx_a.hits["/r"] == 1 and len(e.chain) == 2
 
 
-def test_b11_loop_between_hosts(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b11_loop_between_hosts(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/a", fx_b.url("/b", "b.test"))
     fx_b.redirect("/b", fx_a.url("/a", "a.test"))
     e = expander().expand(fx_a.url("/a", "a.test"))
@@ -199,19 +199,19 @@ def test_b11_loop_between_hosts(expander: Make, fx_a: Fixture, fx_b: Fixture) ->
     assert fx_a.total_hits + fx_b.total_hits <= 3
 
 
-def test_b12_self_loop(expander: Make, fx_a: Fixture) -> None:
+def test_b12_self_loop(expander: Make, fx_a: Server) -> None:
     fx_a.redirect("/loop", "/loop")
     e = expander().expand(fx_a.url("/loop", "a.test"))
     assert e.stop_reason is StopReason.LOOP and fx_a.total_hits <= 2
 
 
-def test_b13_loop_through_normalisation(expander: Make, fx_a: Fixture) -> None:
+def test_b13_loop_through_normalisation(expander: Make, fx_a: Server) -> None:
     fx_a.redirect("/x", "/X/../x")
     e = expander().expand(fx_a.url("/x", "a.test"))
     assert e.stop_reason is StopReason.LOOP and fx_a.total_hits == 1
 
 
-def test_b14_endless_unique_chain(expander: Make, fx_a: Fixture) -> None:
+def test_b14_endless_unique_chain(expander: Make, fx_a: Server) -> None:
     for i in range(30):
         fx_a.redirect(f"/n/{i}", f"/n/{i + 1}")
     e = expander().expand(fx_a.url("/n/0", "a.test"))
@@ -220,7 +220,7 @@ def test_b14_endless_unique_chain(expander: Make, fx_a: Fixture) -> None:
     assert "expand.too_many_hops" in codes(e)
 
 
-def test_b15_ten_hops_is_fine(expander: Make, fx_a: Fixture) -> None:
+def test_b15_ten_hops_is_fine(expander: Make, fx_a: Server) -> None:
     for i in range(10):
         fx_a.redirect(f"/c/{i}", f"/c/{i + 1}")
     fx_a.html("/c/10", "end")
@@ -231,14 +231,14 @@ def test_b15_ten_hops_is_fine(expander: Make, fx_a: Fixture) -> None:
 # ---- B-16..B-26 redirects in pages
 
 
-def test_b16_refresh_header(expander: Make, fx_a: Fixture) -> None:
+def test_b16_refresh_header(expander: Make, fx_a: Server) -> None:
     fx_a.route("/r", 200, [("Refresh", "0; url=/next"), ("Content-Type", "text/html")], "<p>wait</p>")
     fx_a.html("/next", "ok")
     e = expander().expand(fx_a.url("/r", "a.test"))
     assert e.chain[1].kind is HopKind.REFRESH_HEADER and fx_a.hits["/next"] == 1
 
 
-def test_b17_meta_refresh(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b17_meta_refresh(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.html("/m", f"""<meta http-equiv="REFRESH" content="0;URL='{fx_b.url("/m", "b.test")}'">""")
     fx_b.html("/m", "landed")
     e = expander().expand(fx_a.url("/m", "a.test"))
@@ -246,7 +246,7 @@ def test_b17_meta_refresh(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
     assert e.page is not None and "landed" in e.page.html
 
 
-def test_b18_tco_style_one_hop(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b18_tco_style_one_hop(expander: Make, fx_a: Server, fx_b: Server) -> None:
     t = fx_b.url("/t", "b.test")
     fx_a.html("/s", f'<noscript><META http-equiv="refresh" content="0;URL={t}"></noscript>'
               f'<script>window.opener=null; location.replace("{t}")</script>')
@@ -256,7 +256,7 @@ def test_b18_tco_style_one_hop(expander: Make, fx_a: Fixture, fx_b: Fixture) -> 
     assert fx_b.hits["/t"] == 1
 
 
-def test_b20_delayed_meta(expander: Make, fx_a: Fixture) -> None:
+def test_b20_delayed_meta(expander: Make, fx_a: Server) -> None:
     import time
 
     fx_a.html("/d", '<meta http-equiv="refresh" content="30; url=/late">')
@@ -275,7 +275,7 @@ JS_FORMS = [
 
 
 @pytest.mark.parametrize("form", JS_FORMS)
-def test_b22_js_static_never_executed(expander: Make, fx_a: Fixture, fx_b: Fixture, form: str) -> None:
+def test_b22_js_static_never_executed(expander: Make, fx_a: Server, fx_b: Server, form: str) -> None:
     fx_a.html("/j", "<script>fetch('/executed');" + form.format(u=fx_b.url("/js", "b.test")) + "</script>")
     fx_b.html("/js", "ok")
     e = expander().expand(fx_a.url("/j", "a.test"))
@@ -283,7 +283,7 @@ def test_b22_js_static_never_executed(expander: Make, fx_a: Fixture, fx_b: Fixtu
     assert fx_b.hits["/js"] == 1 and fx_a.hits["/executed"] == 0
 
 
-def test_b23_atob(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b23_atob(expander: Make, fx_a: Server, fx_b: Server) -> None:
     target = base64.b64encode(fx_b.url("/js", "b.test").encode()).decode()
     fx_a.html("/j", f'<script>location.href = atob("{target}")</script>')
     fx_b.html("/js", "ok")
@@ -291,13 +291,13 @@ def test_b23_atob(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
     assert e.final_url == fx_b.url("/js", "b.test") and "expand.obfuscated_redirect" in codes(e)
 
 
-def test_b24_computed(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b24_computed(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.html("/j", f'<script>location.href = "ht" + "tp://b.test:{fx_b.port}/" + x</script>')
     e = expander().expand(fx_a.url("/j", "a.test"))
     assert len(e.chain) == 1 and "expand.dynamic_js_redirect" in codes(e) and fx_b.total_hits == 0
 
 
-def test_b25_auto_submit_form_not_posted(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b25_auto_submit_form_not_posted(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.html("/f", f'<form action="{fx_b.url("/f", "b.test")}" method=post><input name=id></form>'
               "<script>document.forms[0].submit()</script>")
     e = expander().expand(fx_a.url("/f", "a.test"))
@@ -305,7 +305,7 @@ def test_b25_auto_submit_form_not_posted(expander: Make, fx_a: Fixture, fx_b: Fi
     assert fx_b.url("/f", "b.test") in reason.evidence and fx_b.total_hits == 0
 
 
-def test_b26_http_redirect_wins_over_meta(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b26_http_redirect_wins_over_meta(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.route("/r", 302, [("Location", fx_b.url("/http", "b.test")), ("Content-Type", "text/html")],
                f'<meta http-equiv="refresh" content="0;url={fx_b.url("/meta", "b.test")}">')
     fx_b.html("/http", "ok")
@@ -316,7 +316,7 @@ def test_b26_http_redirect_wins_over_meta(expander: Make, fx_a: Fixture, fx_b: F
 # ---- B-27/B-28 HEAD vs GET, warning pages
 
 
-def test_b27_get_chain_is_used(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b27_get_chain_is_used(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/q", fx_b.url("/target", "b.test"))
     fx_b.html("/target", "ok")
     e = expander().expand(fx_a.url("/q", "a.test"))
@@ -324,7 +324,7 @@ def test_b27_get_chain_is_used(expander: Make, fx_a: Fixture, fx_b: Fixture) -> 
     assert {r.method for r in fx_a.requests + fx_b.requests} == {"GET"}
 
 
-def test_b28_shortener_warning_page(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b28_shortener_warning_page(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/abc", fx_b.url("/a/warning?hash=abc", "bitly.com"))
     fx_b.html("/a/warning", "This link may be unsafe")
     e = expander().expand(fx_a.url("/abc", "bit.ly"))
@@ -334,7 +334,7 @@ def test_b28_shortener_warning_page(expander: Make, fx_a: Fixture, fx_b: Fixture
 # ---- B-31/B-32 request hygiene
 
 
-def test_b31_headers_sent(expander: Make, fx_a: Fixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_b31_headers_sent(expander: Make, fx_a: Server, monkeypatch: pytest.MonkeyPatch) -> None:
     from scanner.expand import PROFILES
 
     fx_a.html("/h", "ok")
@@ -347,7 +347,7 @@ def test_b31_headers_sent(expander: Make, fx_a: Fixture, monkeypatch: pytest.Mon
         assert req.header(h) is None
 
 
-def test_b32_cookies_not_replayed(expander: Make, fx_a: Fixture) -> None:
+def test_b32_cookies_not_replayed(expander: Make, fx_a: Server) -> None:
     fx_a.route("/c1", 302, [("Set-Cookie", "sid=1; Path=/"), ("Location", "/c2")])
     fx_a.html("/c2", "ok")
     expander().expand(fx_a.url("/c1", "a.test"))
@@ -357,14 +357,14 @@ def test_b32_cookies_not_replayed(expander: Make, fx_a: Fixture) -> None:
 # ---- B-43..B-49 charset, wrappers, shorteners
 
 
-def test_b43_gbk_page(expander: Make, fx_a: Fixture) -> None:
+def test_b43_gbk_page(expander: Make, fx_a: Server) -> None:
     html = '<html><head><meta charset="gbk"><title>兼职招聘</title></head><body>日结佣金 免费领取</body>'
     fx_a.route("/g", 200, [("Content-Type", "text/html")], html.encode("gbk"))
     e = expander().expand(fx_a.url("/g", "a.test"))
     assert e.page is not None and e.page.title == "兼职招聘" and "日结佣金 免费领取" in e.page.html
 
 
-def test_b44_wrapper_decoded_without_dns(expander: Make, fx_b: Fixture, resolver: StubResolver) -> None:
+def test_b44_wrapper_decoded_without_dns(expander: Make, fx_b: Server, resolver: StubResolver) -> None:
     fx_b.html("/w", "ok")
     inner = fx_b.url("/w", "b.test").replace(":", "%3A").replace("/", "%2F")
     e = expander().expand(f"https://link.zhihu.com/?target={inner}")
@@ -373,7 +373,7 @@ def test_b44_wrapper_decoded_without_dns(expander: Make, fx_b: Fixture, resolver
     assert resolver.calls["link.zhihu.com"] == 0
 
 
-def test_b46_weixin110(expander: Make, fx_b: Fixture) -> None:
+def test_b46_weixin110(expander: Make, fx_b: Server) -> None:
     fx_b.html("/", "ok")
     inner = fx_b.url("/", "b.test").replace(":", "%3A").replace("/", "%2F")
     e = expander().expand("https://weixin110.qq.com/cgi-bin/mmspamsupport-bin/newredirectconfirmcgi"
@@ -383,7 +383,7 @@ def test_b46_weixin110(expander: Make, fx_b: Fixture) -> None:
     assert r.severity.rank >= 2 and r.weight >= 35
 
 
-def test_b47_nested_wrappers(expander: Make, fx_b: Fixture) -> None:
+def test_b47_nested_wrappers(expander: Make, fx_b: Server) -> None:
     from urllib.parse import quote
 
     fx_b.html("/n", "ok")
@@ -403,7 +403,7 @@ def test_b47_wrappers_limited_by_max_hops(expander: Make) -> None:
     assert e.stop_reason is StopReason.MAX_HOPS
 
 
-def test_b48_shortener_tagged(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b48_shortener_tagged(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.redirect("/AbCd", fx_b.url("/x", "b.test"))
     fx_b.html("/x", "ok")
     e = expander().expand(fx_a.url("/AbCd", "t.cn"))
@@ -416,7 +416,7 @@ def test_b48_dead_shortener_offline(expander: Make) -> None:
     assert "expand.dead_shortener" in codes(e) and not e.expanded
 
 
-def test_b49_cn_extra(expander: Make, fx_a: Fixture) -> None:
+def test_b49_cn_extra(expander: Make, fx_a: Server) -> None:
     fx_a.html("/s", "ok")
     e = expander().expand(fx_a.url("/s", "xhslink.com"))
     assert "expand.shortener" in codes(e)
@@ -424,7 +424,7 @@ def test_b49_cn_extra(expander: Make, fx_a: Fixture) -> None:
         assert "expand.shortener" in codes(expander().expand(f"https://{host}/x", offline=True))
 
 
-def test_offline_fetches_nothing(expander: Make, fx_a: Fixture, resolver: StubResolver) -> None:
+def test_offline_fetches_nothing(expander: Make, fx_a: Server, resolver: StubResolver) -> None:
     fx_a.html("/p", "ok")
     e = expander().expand(fx_a.url("/p", "a.test"), offline=True)
     assert e.stop_reason is StopReason.NOT_EXPANDED and not e.expanded
@@ -434,7 +434,7 @@ def test_offline_fetches_nothing(expander: Make, fx_a: Fixture, resolver: StubRe
 # ---- B-29/B-30 profiles
 
 
-def test_b29_cloaking(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b29_cloaking(expander: Make, fx_a: Server, fx_b: Server) -> None:
     fx_a.html("/c", "<title>Weather</title>Sunny all week, nothing to see.")
     fx_a.routes["/c"].ua["MicroMessenger"] = Route(302, [("Location", fx_b.url("/scam", "b.test"))])
     fx_b.html("/scam", "<title>兼职</title>高佣金 请填写身份证号")
@@ -446,14 +446,14 @@ def test_b29_cloaking(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
     assert fx_b.hits["/scam"] == 1 and fx_a.hits["/c"] == 2
 
 
-def test_b29_same_content_no_cloaking(expander: Make, fx_a: Fixture) -> None:
+def test_b29_same_content_no_cloaking(expander: Make, fx_a: Server) -> None:
     fx_a.html("/same", "<title>x</title>hello")
     e = expander(compare_profiles=True).expand(fx_a.url("/same", "a.test"))
     assert "expand.cloaking" not in codes(e) and e.alternate is None and fx_a.hits["/same"] == 2
 
 
 @pytest.mark.parametrize("text", ["请在微信客户端打开链接", "请使用浏览器打开"])
-def test_b30_in_app_gate(expander: Make, fx_a: Fixture, text: str) -> None:
+def test_b30_in_app_gate(expander: Make, fx_a: Server, text: str) -> None:
     fx_a.html("/g", f"<p>{text}</p>")
     e = expander().expand(fx_a.url("/g", "a.test"))
     assert "expand.in_app_gate" in codes(e)
@@ -462,7 +462,7 @@ def test_b30_in_app_gate(expander: Make, fx_a: Fixture, text: str) -> None:
 # ---- cache
 
 
-def test_cache_answers_second_time(expander: Make, fx_a: Fixture) -> None:
+def test_cache_answers_second_time(expander: Make, fx_a: Server) -> None:
     fx_a.redirect("/r", "/ok")
     fx_a.html("/ok", "<title>t</title>")
     ex = expander(cache_ttl=60)
@@ -473,7 +473,7 @@ def test_cache_answers_second_time(expander: Make, fx_a: Fixture) -> None:
     assert expander(cache_ttl=60, compare_profiles=True).expand(fx_a.url("/r", "a.test")).cached is False
 
 
-def test_cache_ttl_zero_is_off(expander: Make, fx_a: Fixture) -> None:
+def test_cache_ttl_zero_is_off(expander: Make, fx_a: Server) -> None:
     fx_a.html("/ok", "x")
     ex = expander(cache_ttl=0)
     ex.expand(fx_a.url("/ok", "a.test"))

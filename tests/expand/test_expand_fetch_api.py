@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 
 import pytest
-from expand_fixtures import Fixture, StubResolver
+from loopback import Server, StubResolver
 
 from scanner.errors import ScannerError, StorageError
 from scanner.fetch import BlockedScheme, FetchError, FetchTimeout, GuardedClient, InvalidTarget, fetch
@@ -22,7 +22,7 @@ def client(make_settings: Callable[..., Settings], resolver: StubResolver) -> Gu
     return GuardedClient(make_settings(), resolver)
 
 
-def test_stream_large_feed_to_file(client: GuardedClient, fx_a: Fixture) -> None:
+def test_stream_large_feed_to_file(client: GuardedClient, fx_a: Server) -> None:
     payload = b"".join(b"evil%d.example\n" % i for i in range(400_000))  # ~6 MiB
     fx_a.route("/feed.txt", 200, [("Content-Type", "text/plain"), ("Content-Encoding", "gzip")],
                gzip.compress(payload))
@@ -35,7 +35,7 @@ def test_stream_large_feed_to_file(client: GuardedClient, fx_a: Fixture) -> None
     assert r.ip == "127.0.0.1" and r.header("content-encoding") == "gzip"
 
 
-def test_a_full_disk_is_a_storage_error_not_a_network_one(client: GuardedClient, fx_a: Fixture) -> None:
+def test_a_full_disk_is_a_storage_error_not_a_network_one(client: GuardedClient, fx_a: Server) -> None:
     # It used to become ConnectFailure: retried on the next address, data written twice.
     import errno
 
@@ -49,19 +49,19 @@ def test_a_full_disk_is_a_storage_error_not_a_network_one(client: GuardedClient,
     assert fx_a.total_hits == 1
 
 
-def test_cap_marks_truncated(client: GuardedClient, fx_a: Fixture) -> None:
+def test_cap_marks_truncated(client: GuardedClient, fx_a: Server) -> None:
     fx_a.route("/big", 200, [("Content-Type", "text/plain")], b"x" * (3 * MiB))
     r = client.get(fx_a.url("/big", "a.test"), max_bytes=MiB)
     assert r.truncated and len(r.body) == MiB and not r.bomb
 
 
-def test_redirect_returned_not_followed(client: GuardedClient, fx_a: Fixture) -> None:
+def test_redirect_returned_not_followed(client: GuardedClient, fx_a: Server) -> None:
     fx_a.redirect("/r", "/elsewhere", 301)
     r = client.get(fx_a.url("/r", "a.test"))
     assert r.status == 301 and r.header("location") == "/elsewhere" and fx_a.hits["/elsewhere"] == 0
 
 
-def test_caller_cannot_add_ambient_credentials(client: GuardedClient, fx_a: Fixture) -> None:
+def test_caller_cannot_add_ambient_credentials(client: GuardedClient, fx_a: Server) -> None:
     fx_a.html("/", "x")
     client.get(fx_a.url("/", "a.test"), headers={"Cookie": "a=1", "Authorization": "Basic eA==",
                                                  "Referer": "http://x/", "If-None-Match": '"v1"'})
@@ -81,8 +81,8 @@ def test_typed_errors(client: GuardedClient, url: str, exc: type[FetchError], st
     assert info.value.stop is stop and isinstance(info.value, ScannerError)
 
 
-def test_a21_blocked_schemes_open_no_socket(expander: Callable[..., object], fx_a: Fixture,
-                                            canary: Fixture) -> None:
+def test_a21_blocked_schemes_open_no_socket(expander: Callable[..., object], fx_a: Server,
+                                            canary: Server) -> None:
     for url in ("file:///etc/passwd", f"ftp://a.test:{fx_a.port}/x", "gopher://a.test/", "dict://a.test/",
                 f"ws://a.test:{fx_a.port}/"):
         e = expander().expand(url)  # type: ignore[attr-defined]
@@ -90,7 +90,7 @@ def test_a21_blocked_schemes_open_no_socket(expander: Callable[..., object], fx_
     assert fx_a.connections == 0
 
 
-def test_deadline_already_passed(client: GuardedClient, fx_a: Fixture) -> None:
+def test_deadline_already_passed(client: GuardedClient, fx_a: Server) -> None:
     import time
 
     with pytest.raises(FetchTimeout):
@@ -99,7 +99,7 @@ def test_deadline_already_passed(client: GuardedClient, fx_a: Fixture) -> None:
 
 
 def test_module_level_fetch(make_settings: Callable[..., Settings], resolver: StubResolver,
-                            fx_a: Fixture) -> None:
+                            fx_a: Server) -> None:
     fx_a.html("/", "hello")
     r = fetch(fx_a.url("/", "a.test"), make_settings(), resolver=resolver)
     assert r.body == b"hello"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import brotli
 import pytest
-from expand_fixtures import Fixture, Req
+from loopback import Req, Server
 
 from scanner.expand import Expander
 from scanner.models import StopReason
@@ -61,7 +61,7 @@ def _chunks(blob: bytes, n: int = 16384) -> Callable[[], Iterator[bytes]]:
 # ---- timeouts and deadlines
 
 
-def test_b33_no_headers_times_out(expander: Make, fx_a: Fixture) -> None:
+def test_b33_no_headers_times_out(expander: Make, fx_a: Server) -> None:
     fx_a.route("/hang", raw=lambda req, sock: time.sleep(5))
     t0 = time.monotonic()
     e = expander(read_timeout=1.0).expand(fx_a.url("/hang", "a.test"))
@@ -69,7 +69,7 @@ def test_b33_no_headers_times_out(expander: Make, fx_a: Fixture) -> None:
     assert e.chain[-1].error == "timeout"
 
 
-def test_b34_drip_stopped_by_the_deadline(expander: Make, fx_a: Fixture) -> None:
+def test_b34_drip_stopped_by_the_deadline(expander: Make, fx_a: Server) -> None:
     def drip(req: Req, sock: socket.socket) -> None:
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
         for _ in range(40):
@@ -109,7 +109,7 @@ def test_b35_connect_timeout(expander: Make) -> None:
         srv.close()
 
 
-def test_b50_many_slow_links_bounded(expander: Make, fx_a: Fixture) -> None:
+def test_b50_many_slow_links_bounded(expander: Make, fx_a: Server) -> None:
     def drip(req: Req, sock: socket.socket) -> None:
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
         for _ in range(20):
@@ -129,7 +129,7 @@ def test_b50_many_slow_links_bounded(expander: Make, fx_a: Fixture) -> None:
 # ---- sizes
 
 
-def test_b36_huge_redirect_body_not_read(expander: Make, fx_a: Fixture, fx_b: Fixture) -> None:
+def test_b36_huge_redirect_body_not_read(expander: Make, fx_a: Server, fx_b: Server) -> None:
     block = b"r" * MiB
     fx_a.route("/r", 302, [("Location", fx_b.url("/ok", "b.test")), ("Content-Length", str(50 * MiB))],
                body=lambda: (block for _ in range(50)))
@@ -140,7 +140,7 @@ def test_b36_huge_redirect_body_not_read(expander: Make, fx_a: Fixture, fx_b: Fi
     assert rss.growth_mib < 32
 
 
-def test_b36_fetch_skips_redirect_body(make_settings: Callable[..., object], fx_a: Fixture,
+def test_b36_fetch_skips_redirect_body(make_settings: Callable[..., object], fx_a: Server,
                                        resolver: object) -> None:
     from scanner.fetch import GuardedClient
 
@@ -151,7 +151,7 @@ def test_b36_fetch_skips_redirect_body(make_settings: Callable[..., object], fx_
     assert r.status == 302 and not r.body_read and r.raw_bytes == 0 and r.body == b""
 
 
-def test_b37_huge_page_truncated(expander: Make, fx_a: Fixture) -> None:
+def test_b37_huge_page_truncated(expander: Make, fx_a: Server) -> None:
     block = b"<p>" + b"a" * (MiB - 3)
     fx_a.route("/big", 200, [("Content-Type", "text/html"), ("Content-Length", str(50 * MiB))],
                body=lambda: (block for _ in range(50)))
@@ -161,14 +161,14 @@ def test_b37_huge_page_truncated(expander: Make, fx_a: Fixture) -> None:
     assert "expand.truncated" in codes(e) and rss.growth_mib < 32
 
 
-def test_b38_content_length_too_small(expander: Make, fx_a: Fixture) -> None:
+def test_b38_content_length_too_small(expander: Make, fx_a: Server) -> None:
     fx_a.route("/cl", 200, [("Content-Type", "text/html"), ("Content-Length", "10")],
                body=lambda: (b"0123456789" + b"z" * MiB for _ in range(10)))
     e = expander().expand(fx_a.url("/cl", "a.test"))
     assert e.page is not None and e.page.html == "0123456789"
 
 
-def test_b38_content_length_too_large(expander: Make, fx_a: Fixture) -> None:
+def test_b38_content_length_too_large(expander: Make, fx_a: Server) -> None:
     fx_a.route("/cl", 200, [("Content-Type", "text/html"), ("Content-Length", str(100 * MiB))], body=b"short")
     t0 = time.monotonic()
     e = expander().expand(fx_a.url("/cl", "a.test"))
@@ -176,7 +176,7 @@ def test_b38_content_length_too_large(expander: Make, fx_a: Fixture) -> None:
 
 
 @pytest.mark.parametrize("kind", ["gzip", "deflate", "br"])
-def test_b39_b40_compression_bombs(expander: Make, fx_a: Fixture, kind: str) -> None:
+def test_b39_b40_compression_bombs(expander: Make, fx_a: Server, kind: str) -> None:
     blob = _zeros_compressed(kind, 200 * MiB)
     assert len(blob) < 300 * 1024
     fx_a.route("/bomb", 200, [("Content-Type", "text/html"), ("Content-Encoding", kind)], body=_chunks(blob))
@@ -187,7 +187,7 @@ def test_b39_b40_compression_bombs(expander: Make, fx_a: Fixture, kind: str) -> 
     assert rss.growth_mib < 32
 
 
-def test_b41_nested_gzip_bounded(expander: Make, fx_a: Fixture) -> None:
+def test_b41_nested_gzip_bounded(expander: Make, fx_a: Server) -> None:
     inner = _zeros_compressed("gzip", 200 * MiB)
     blob = gzip.compress(inner)
     fx_a.route("/n", 200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip, gzip")],
@@ -198,18 +198,18 @@ def test_b41_nested_gzip_bounded(expander: Make, fx_a: Fixture) -> None:
 
 
 @pytest.mark.parametrize("enc", ["x-foo", "gzip, gzip, gzip", "compress"])
-def test_b41_unknown_or_too_deep_encoding(expander: Make, fx_a: Fixture, enc: str) -> None:
+def test_b41_unknown_or_too_deep_encoding(expander: Make, fx_a: Server, enc: str) -> None:
     fx_a.route("/e", 200, [("Content-Type", "text/html"), ("Content-Encoding", enc)], body=b"xxxx")
     e = expander().expand(fx_a.url("/e", "a.test"))
     assert e.stop_reason is StopReason.PROTOCOL_ERROR
 
 
-def test_b41_corrupt_gzip(expander: Make, fx_a: Fixture) -> None:
+def test_b41_corrupt_gzip(expander: Make, fx_a: Server) -> None:
     fx_a.route("/e", 200, [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], body=b"not gzip")
     assert expander().expand(fx_a.url("/e", "a.test")).stop_reason is StopReason.PROTOCOL_ERROR
 
 
-def test_b42_huge_header(expander: Make, fx_a: Fixture) -> None:
+def test_b42_huge_header(expander: Make, fx_a: Server) -> None:
     fx_a.redirect("/r", "/big")
     fx_a.route("/big", 200, [("X-Big", "a" * 200_000)], body=b"x")
     e = expander().expand(fx_a.url("/r", "a.test"))

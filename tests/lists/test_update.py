@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import importlib
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from loopback import Route, Server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -120,32 +120,11 @@ def test_failure_after_success_keeps_the_downloaded_version(feed: tuple[HTTPServ
 
 @pytest.fixture
 def truncating_server() -> Iterator[int]:
-    """Announces 5000 bytes, sends 60, closes: a cut connection."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(4)
-    srv.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = srv.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\n\r\n"
-                             + b"fresh-0.example\nfresh-1.example\nfresh-2.example\nfresh-3.e")
-
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
-    yield srv.getsockname()[1]
-    stop.set()
-    t.join(5)
-    srv.close()
+    """Announces 5000 bytes, sends 60, closes: a cut connection (whatever the path)."""
+    cut = Route(200, [("Content-Type", "text/plain"), ("Content-Length", "5000")],
+                b"fresh-0.example\nfresh-1.example\nfresh-2.example\nfresh-3.e")
+    with Server("127.0.0.1", handler=lambda req: cut) as srv:
+        yield srv.port
 
 
 def test_truncated_body_keeps_previous_version(

@@ -278,7 +278,7 @@ def test_feed_server_that_hangs_or_resets(data_dir: Path, tmp_path: Path, feed: 
         for kind in ("hang", "reset", "garbage"):
             sources = tmp_path / f"sources-{kind}.toml"
             good = (tmp_path / "sources.toml").read_text(encoding="utf-8")
-            sources.write_text(good.replace(feed.url("/feed"), bad.url(kind)), encoding="utf-8")
+            sources.write_text(good.replace(feed.url("/feed"), bad.url(f"/{kind}")), encoding="utf-8")
             s = settings.replace(sources_file=sources, egress_allow=frozenset({feed.pair, bad.pair}))
             t0 = time.monotonic()
             code, out, err = lists_cmd(s, "update")

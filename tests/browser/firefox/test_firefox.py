@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ext_fixtures import ARTIFACTS, FixtureServer, Service
+from ext_fixtures import ARTIFACTS, Service, page_server
 from ffdriver import ADDON_ID, FIREFOX, NODE_MODULES, Firefox, unpacked_firefox_build
+from loopback import Req, Server
 
 pytestmark = [
     pytest.mark.browser,
@@ -68,26 +69,25 @@ def resolve_test_names(name: str) -> list[str]:
     raise DNSFailure("no such name in the test resolver", detail="nxdomain")
 
 
-def firefox_hits(server: FixtureServer, path: str) -> list[Any]:
-    with server._lock:
-        return [h for h in server.hits if h.path == path and "Firefox" in h.ua]
+def firefox_hits(server: Server, path: str) -> list[Req]:
+    return server.seen(path, ua="Firefox")
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, FixtureServer]]:
-    evil, site = FixtureServer("127.0.0.1"), FixtureServer("127.0.0.1")
-    evil.route("/landing", LURE_HTML)
-    evil.route("/late", LURE_HTML)
-    site.route("/ok", OK_HTML)
-    site.route("/target", OK_HTML)
-    site.route("/jobs", FORM_BY_SCRIPT)
+def servers() -> Iterator[dict[str, Server]]:
+    evil, site = page_server("127.0.0.1"), page_server("127.0.0.1")
+    evil.html("/landing", LURE_HTML)
+    evil.html("/late", LURE_HTML)
+    site.html("/ok", OK_HTML)
+    site.html("/target", OK_HTML)
+    site.html("/jobs", FORM_BY_SCRIPT)
     yield {"evil": evil, "site": site}
     evil.close()
     site.close()
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, FixtureServer]) -> Iterator[Service]:
+def service(tmp_path_factory: pytest.TempPathFactory, servers: dict[str, Server]) -> Iterator[Service]:
     from scanner.expand import Expander
     from scanner.lists import add_list
     from scanner.pipeline import Scanner
@@ -127,11 +127,11 @@ def warning_url(url: str) -> str:
     return f"{ORIGIN}/warning.html#{url}"
 
 
-def ext_page(ff: Firefox, servers: dict[str, FixtureServer]) -> int:
+def ext_page(ff: Firefox, servers: dict[str, Server]) -> int:
     """An extension page to act from: a web page leads the tab to the web-accessible warning page."""
     site = servers["site"]
     target = warning_url(site.url("/ok", host="shop.test"))
-    site.route("/jump", f'<!doctype html><script>location.href = "{target}";</script>')
+    site.html("/jump", f'<!doctype html><script>location.href = "{target}";</script>')
     page = ff.new_page()
     ff.goto(page, site.url("/jump", host="www.test"))
     ff.wait_for(page, "() => location.protocol === 'moz-extension:' && document.body.dataset.ready")
@@ -161,7 +161,7 @@ def tab_id(ff: Firefox, from_page: int, url: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def options(ff: Firefox, servers: dict[str, FixtureServer]) -> int:
+def options(ff: Firefox, servers: dict[str, Server]) -> int:
     """The options page, opened by the extension (``runtime.openOptionsPage``) as the popup link does."""
     start = ext_page(ff, servers)
     ff.eval(start, "() => browser.runtime.openOptionsPage().then(() => true)")
@@ -177,7 +177,7 @@ def set_lang(ff: Firefox, options: int, lang: str) -> None:
 
 # ---- install and pairing ---------------------------------------------------------------------------
 
-def test_ff_install(ff: Firefox, servers: dict[str, FixtureServer], options: int) -> None:
+def test_ff_install(ff: Firefox, servers: dict[str, Server], options: int) -> None:
     assert ff.addon_id == ADDON_ID
     assert ff.version.startswith("firefox/")
     # The background script runs (an event page in Firefox: background.scripts, not a worker).
@@ -226,7 +226,7 @@ def test_ff_pairing_records_the_moz_extension_origin(ff: Firefox, service: Servi
 # ---- blocking, held links, the popup ---------------------------------------------------------------
 
 def test_ff_listed_host_shows_the_warning_page_and_is_never_contacted(
-        ff: Firefox, servers: dict[str, FixtureServer],
+        ff: Firefox, servers: dict[str, Server],
         paired: dict[str, Any]) -> None:
     evil = servers["evil"]
     evil.reset()
@@ -252,7 +252,7 @@ def test_ff_listed_host_shows_the_warning_page_and_is_never_contacted(
     ff.close_page(page)
 
 
-def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, FixtureServer], options: int,
+def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, Server], options: int,
         paired: dict[str, Any]) -> None:
     set_lang(ff, options, "en")
     try:
@@ -270,7 +270,7 @@ def test_ff_warning_page_in_english(ff: Firefox, servers: dict[str, FixtureServe
 
 
 def test_ff_open_anyway_once_then_trust_and_remove(
-        ff: Firefox, servers: dict[str, FixtureServer], options: int, paired: dict[str, Any]) -> None:
+        ff: Firefox, servers: dict[str, Server], options: int, paired: dict[str, Any]) -> None:
     """E-08/E-09 in Firefox: "Open anyway" lets the host load in that tab only (a session allow rule
     with tabIds); "Don't warn me again" adds an allow rule, removable in the options page."""
     evil = servers["evil"]
@@ -315,12 +315,12 @@ def test_ff_open_anyway_once_then_trust_and_remove(
 
 
 def test_ff_held_link_is_checked_before_it_opens(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        ff: Firefox, service: Service, servers: dict[str, Server], options: int,
         paired: dict[str, Any]) -> None:
     site, evil = servers["site"], servers["evil"]
     ff.click(options, "#check-every-link")
     ff.wait_for(options, "() => browser.storage.local.get('checkEveryLink').then(v => v.checkEveryLink)")
-    site.route("/links", LINKS_HTML.format(safe=site.url("/target", host="shop.test"),
+    site.html("/links", LINKS_HTML.format(safe=site.url("/target", host="shop.test"),
                                            late=evil.url("/late", host="late-ff.test")))
     links = site.url("/links", host="www.test")
     page = ff.new_page()
@@ -353,7 +353,7 @@ def test_ff_held_link_is_checked_before_it_opens(
 
 
 def test_ff_popup_analyses_the_rendered_page(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        ff: Firefox, service: Service, servers: dict[str, Server], options: int,
         paired: dict[str, Any]) -> None:
     site = servers["site"]
     url = site.url("/jobs", host="jobs.test")
@@ -395,7 +395,7 @@ def _qr_png(text: str) -> bytes:
 
 
 def test_ff_scan_qr_images_without_refetching(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        ff: Firefox, service: Service, servers: dict[str, Server], options: int,
         paired: dict[str, Any]) -> None:
     """E-12/E-13 in Firefox: "Scan this QR image" (through the options page's test hook, as headless
     browsers cannot open native menus) reads the loaded image; the service never fetches it."""
@@ -403,9 +403,9 @@ def test_ff_scan_qr_images_without_refetching(
 
     site, evil = servers["site"], servers["evil"]
     payloads = {k: site.url("/ok", host="shop.test") + f"?from={k}" for k in ("same", "cross", "data")}
-    site.route("/qr.png", _qr_png(payloads["same"]), content_type="image/png")
-    evil.route("/qr2.png", _qr_png(payloads["cross"]), content_type="image/png")  # no CORS: tainted
-    site.route("/qr", QR_PAGE.format(cross=evil.url("/qr2.png", host="www.test"),
+    site.route("/qr.png", body=_qr_png(payloads["same"]), content_type="image/png")
+    evil.route("/qr2.png", body=_qr_png(payloads["cross"]), content_type="image/png")  # no CORS: tainted
+    site.html("/qr", QR_PAGE.format(cross=evil.url("/qr2.png", host="www.test"),
                                      data=base64.b64encode(_qr_png(payloads["data"])).decode()))
     url = site.url("/qr", host="shop.test")
     page = ff.new_page()
@@ -429,11 +429,11 @@ def test_ff_scan_qr_images_without_refetching(
 
 
 def test_ff_framed_warning_page_does_nothing(
-        ff: Firefox, service: Service, servers: dict[str, FixtureServer], options: int,
+        ff: Firefox, service: Service, servers: dict[str, Server], options: int,
         paired: dict[str, Any]) -> None:
     site = servers["site"]
     target = site.url("/target?framed=1", host="shop.test")
-    site.route("/frame", f'<!doctype html><iframe src="{warning_url(target)}" style="opacity:0"></iframe>')
+    site.html("/frame", f'<!doctype html><iframe src="{warning_url(target)}" style="opacity:0"></iframe>')
     site.reset()
     t0 = time.monotonic()
     page = ff.new_page()
@@ -448,7 +448,7 @@ def test_ff_framed_warning_page_does_nothing(
 
 # ---- E-20: host permission revoked (keep last: the grant needs a user's click on a prompt) ----------
 
-def test_ff_e20_host_permission_revoked(ff: Firefox, servers: dict[str, FixtureServer], options: int,
+def test_ff_e20_host_permission_revoked(ff: Firefox, servers: dict[str, Server], options: int,
         paired: dict[str, Any]) -> None:
     origins = ["http://127.0.0.1/*", "<all_urls>"]
     assert ff.eval(options, "o => browser.permissions.contains({origins: o})", origins) is True
