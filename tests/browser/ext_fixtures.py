@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
 import tempfile
 import threading
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from liveservice import LiveService
 from loopback import Server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,50 +95,20 @@ class RequestLog:
             return [e for e in self.entries if e.path.startswith(path_prefix)]
 
 
-class Service:
-    """The real LureLens service on 127.0.0.1:<ephemeral> in a thread (waitress)."""
+class Service(LiveService):
+    """The real LureLens service on 127.0.0.1:<ephemeral> in a thread, with its requests logged."""
 
     def __init__(self, settings: Any, scanner: Any = None, port: int = 0) -> None:
         from web import create_app
-        from web.serve import make_server
-        from web.token import ensure_token
 
-        self.settings = settings
-        self.app = create_app(settings, scanner)
-        self.log = RequestLog(self.app.wsgi_app)
-        self.app.wsgi_app = self.log  # type: ignore[method-assign]
-        self.server = make_server(settings, self.app, port=port)
-        self.port = int(self.server.effective_port)
-        self.token = ensure_token(settings)
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
-        self._thread.start()
-        self.running = True
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        app = create_app(settings, scanner)
+        self.log = RequestLog(app.wsgi_app)
+        app.wsgi_app = self.log  # type: ignore[method-assign]
+        super().__init__(settings, app=app, scanner=scanner, port=port)
 
     def stop(self) -> None:
-        """Close the listening socket: the port then refuses connections."""
-        if self.running:
-            self.running = False
-            self.server.close()
-            # Keep-alive connections would go on serving: close them too (a really stopped service).
-            for channel in list(self.server._map.values()):
-                channel.close()
-            self._thread.join(timeout=5)
-            self.server.task_dispatcher.shutdown(timeout=2)
-
-    def get(self, path: str) -> tuple[int, Any]:
-        """A well-behaved API GET from the test (the extension's shape, with the token)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request("GET", path, headers={"X-LureLens-Token": self.token,
-                                               "Host": f"127.0.0.1:{self.port}"})
-            resp = conn.getresponse()
-            return resp.status, json.loads(resp.read() or b"null")
-        finally:
-            conn.close()
+        """Close the listening socket and every open connection: the port then refuses them."""
+        self.close()
 
 
 # ---- Chromium with the unpacked extension --------------------------------------------------------

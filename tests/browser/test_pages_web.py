@@ -9,20 +9,18 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import segno
+from liveservice import LiveService
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import web
 from scanner.settings import Settings
-from web.serve import make_server, run_until
 from web.session import new_login_secret
-from web.token import ensure_token
 
 _SIGN_IN: dict[str, Path] = {}
 """Service base URL → its data dir: each new browser context opens a fresh one-time sign-in link."""
@@ -45,17 +43,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app and Scanner (offline: no network) on waitress, 127.0.0.1:<ephemeral>."""
     data = tmp_path_factory.mktemp("browser-data")
     settings = Settings.load(environ={}, data_dir=data, offline=True, rate_limit_per_minute=100_000)
-    ensure_token(settings)
-    srv = make_server(settings, web.create_app(settings), port=0)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_until, args=(srv, stop), daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{srv.effective_port}"
-    _SIGN_IN[base] = data
-    yield base
-    _SIGN_IN.pop(base, None)
-    stop.set()
-    thread.join(timeout=10)
+    with LiveService(settings, app=web.create_app(settings)) as svc:
+        _SIGN_IN[svc.base] = data
+        yield svc.base
+        _SIGN_IN.pop(svc.base, None)
 
 
 

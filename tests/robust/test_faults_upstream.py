@@ -9,16 +9,15 @@ escapes as an exception, and never stops the service answering other requests.
 from __future__ import annotations
 
 import concurrent.futures
-import http.client
 import json
 import ssl
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from liveservice import LiveService
 
 from scanner.models import Level, Report, StopReason
 from scanner.pipeline import Scanner
@@ -163,44 +162,11 @@ def test_every_fault_in_one_message_is_bounded_by_the_check_deadline(
 # ---- the running service ----------------------------------------------------------------------------
 
 
-class _Service:
-    def __init__(self, settings: Settings) -> None:
-        from web.serve import make_server, run_until
-        from web.token import ensure_token
-
-        self.server = make_server(settings, port=0)
-        self.port = int(self.server.effective_port)
-        self.token = ensure_token(settings)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=run_until, args=(self.server, self.stop), daemon=True)
-        self.thread.start()
-
-    def call(
-        self, method: str, path: str, body: object = None, timeout: float = 30
-    ) -> tuple[int, dict[str, object]]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            headers = {"X-LureLens-Token": self.token}
-            data = None
-            if body is not None:
-                data = json.dumps(body).encode()
-                headers["Content-Type"] = "application/json"
-            conn.request(method, path, body=data, headers=headers)
-            r = conn.getresponse()
-            return r.status, json.loads(r.read() or b"{}")
-        finally:
-            conn.close()
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(10)
-
-
 def test_service_keeps_answering_while_upstreams_misbehave(
     data_dir: Path, servers: dict[str, FaultServer]
 ) -> None:
     settings = _settings(data_dir, servers, threads=8, rate_limit_per_minute=100_000, request_timeout=8.0)
-    svc = _Service(settings)
+    svc = LiveService(settings)
     try:
         bad = [servers["plain"].url(f"/{k}") for k in ("hang", "drip", "reset", "redirect", "hang", "drip")]
         bad += [servers["tls"].url("/ok", scheme="https"), servers["tls_garbage"].url("/ok", scheme="https")]

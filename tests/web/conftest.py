@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from websupport import BASE, PORT, FakeScanner, Live, login
+from liveservice import LiveService
+from websupport import BASE, PORT, FakeScanner, login
 
 import web
 from scanner.settings import Settings
-from web.serve import make_server, run_until
 from web.token import ensure_token
 
 
@@ -65,14 +64,10 @@ def page_client(client: FlaskClient) -> FlaskClient:
 
 
 @pytest.fixture
-def live(web_settings: Settings, fake: FakeScanner) -> Iterator[Live]:
-    server = make_server(web_settings, scanner=fake, port=0)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
-    thread.start()
+def live(web_settings: Settings, fake: FakeScanner) -> Iterator[LiveService]:
+    svc = LiveService(web_settings, scanner=fake)
     try:
-        yield Live(server, int(server.effective_port), ensure_token(web_settings), web_settings, fake)
+        yield svc
     finally:
         fake.release.set()
-        stop.set()
-        thread.join(timeout=10)
+        svc.close()

@@ -20,15 +20,16 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from liveservice import LiveService
 from PIL import Image
-from websupport import BASE, PORT, FakeScanner, Live, csrf_of, fake_report
+from websupport import BASE, PORT, FakeScanner, csrf_of, fake_report
 
 import web
 from scanner.images import load_frames
 from scanner.models import Report
 from scanner.settings import Settings
 from web.admission import Gate, Limits
-from web.serve import make_server, run_until
+from web.serve import make_server
 from web.session import LOGIN_FILE, new_login_secret
 
 
@@ -228,7 +229,7 @@ class Slow(FakeScanner):
                 self.now -= 1
 
 
-def _post(live: Live, path: str, body: bytes, ctype: str) -> tuple[int, dict[str, str], bytes]:
+def _post(live: LiveService, path: str, body: bytes, ctype: str) -> tuple[int, dict[str, str], bytes]:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
@@ -250,16 +251,12 @@ def _png() -> bytes:
 @pytest.mark.parametrize("kind", ["scan", "check"])
 def test_rows4_5_gate_runs_n_at_once_and_answers_busy(web_settings: Settings, kind: str) -> None:
     scanner = Slow(delay=1.5)
-    server = make_server(web_settings, scanner=scanner, port=0)
-    st = web.state(server.lurelens_app)
+    live = LiveService(web_settings, scanner=scanner, start=False)
+    st = web.state(live.app)
     gate = Gate(kind, slots=2, queue=1, wait=0.3)
     st.image_gate = gate if kind == "scan" else st.image_gate
     st.check_gate = gate if kind == "check" else st.check_gate
-    stop = threading.Event()
-    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
-    thread.start()
-    live = Live(server, int(server.effective_port), web.state(server.lurelens_app).tokens.current(),
-                web_settings, scanner)
+    live.start()
     if kind == "scan":
         body, ctype, path = json.dumps({"image_base64": __import__("base64").b64encode(_png()).decode()}), \
             "application/json", "/api/v1/scan"
@@ -280,8 +277,7 @@ def test_rows4_5_gate_runs_n_at_once_and_answers_busy(web_settings: Settings, ki
             w.join(30)
     finally:
         scanner.release.set()
-        stop.set()
-        thread.join(10)
+        live.close()
     statuses = sorted(s for s, _, _ in out)
     assert scanner.most == 2, scanner.most
     assert statuses.count(200) == 2 and statuses.count(503) == 6, statuses
@@ -291,7 +287,7 @@ def test_rows4_5_gate_runs_n_at_once_and_answers_busy(web_settings: Settings, ki
     assert health == 200 and health_s < 1.0, health_s
 
 
-def _get(live: Live, path: str) -> int:
+def _get(live: LiveService, path: str) -> int:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)

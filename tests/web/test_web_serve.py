@@ -15,18 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from websupport import FakeScanner, Live, fake_report
+from liveservice import LiveService
+from websupport import FakeScanner, fake_report
 
 import web
 from scanner.models import Report
 from scanner.settings import Settings
-from web.serve import check_bind, is_loopback, make_server, run_until
+from web.serve import check_bind, is_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def request(
-    live: Live,
+    live: LiveService,
     method: str,
     path: str,
     body: Any = None,
@@ -46,7 +47,7 @@ def request(
     return out
 
 
-def raw(live: Live, payload: bytes, timeout: float = 5) -> bytes:
+def raw(live: LiveService, payload: bytes, timeout: float = 5) -> bytes:
     with socket.create_connection(("127.0.0.1", live.port), timeout=timeout) as s:
         s.sendall(payload)
         chunks = []
@@ -77,7 +78,7 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_l01_bound_to_loopback_only(live: Live) -> None:
+def test_l01_bound_to_loopback_only(live: LiveService) -> None:
     assert live.server.socket.getsockname()[0] == "127.0.0.1"
     assert _listening_addresses(live.port) == {"127.0.0.1"}
     status, _, _ = request(live, "GET", "/api/v1/health")
@@ -165,17 +166,17 @@ def test_serve_command_prints_url_and_token_exists_first(data_dir: Path) -> None
     assert proc.returncode == 0
 
 
-def test_l05_http10_without_host(live: Live) -> None:
+def test_l05_http10_without_host(live: LiveService) -> None:
     out = raw(live, f"GET /api/v1/health HTTP/1.0\r\nX-LureLens-Token: {live.token}\r\n\r\n".encode())
     assert out.startswith(b"HTTP/1.0 403") or out.startswith(b"HTTP/1.1 403")
 
 
-def test_l04_rebinding_host_on_the_wire(live: Live) -> None:
+def test_l04_rebinding_host_on_the_wire(live: LiveService) -> None:
     status, _, body = request(live, "GET", "/api/v1/health", headers={"Host": f"evil.test:{live.port}"})
     assert status == 403 and b"forbidden_host" in body
 
 
-def test_l22_server_header_and_no_console(live: Live) -> None:
+def test_l22_server_header_and_no_console(live: LiveService) -> None:
     status, headers, _ = request(live, "GET", "/console")
     assert status == 404
     assert headers["server"] == "LureLens"  # no versions
@@ -184,7 +185,7 @@ def test_l22_server_header_and_no_console(live: Live) -> None:
     assert b"Traceback" not in body
 
 
-def test_u06_huge_content_length_refused_without_reading(live: Live) -> None:
+def test_u06_huge_content_length_refused_without_reading(live: LiveService) -> None:
     head = (
         f"POST /api/v1/scan HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\nX-LureLens-Token: {live.token}\r\n"
         f"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: {200 * 1024 * 1024}\r\n\r\n"
@@ -195,7 +196,7 @@ def test_u06_huge_content_length_refused_without_reading(live: Live) -> None:
     assert time.monotonic() - t0 < 4
 
 
-def test_u07_chunked_upload_over_the_cap_is_stopped(live: Live) -> None:
+def test_u07_chunked_upload_over_the_cap_is_stopped(live: LiveService) -> None:
     cap = live.settings.max_image_bytes
     head = (
         f"POST /api/v1/scan HTTP/1.1\r\nHost: 127.0.0.1:{live.port}\r\nX-LureLens-Token: {live.token}\r\n"
@@ -232,14 +233,7 @@ class Mixed(FakeScanner):
 def test_twenty_slow_checks_do_not_starve_a_21st(web_settings: Settings) -> None:
     scanner = Mixed()
     web_settings = web_settings.replace(request_timeout=15.0)
-    server = make_server(web_settings, scanner=scanner, port=0)
-    stop = threading.Event()
-    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
-    thread.start()
-    live = Live(server, int(server.effective_port), "", web_settings, scanner)
-    from web.token import ensure_token
-
-    live.token = ensure_token(web_settings)
+    live = LiveService(web_settings, scanner=scanner)
     results: list[int] = []
     try:
         slow = [
@@ -267,11 +261,10 @@ def test_twenty_slow_checks_do_not_starve_a_21st(web_settings: Settings) -> None
         assert status == 200 and time.monotonic() - t0 < 1  # /health never waits behind the flood
         for t in slow:
             t.join(timeout=20)
-        gate = web.state(server.lurelens_app).check_gate
+        gate = web.state(live.app).check_gate
         # The queued ones wait 2 s, the slow checks take 6 s: only those that got a slot finish.
         assert sorted(set(results)) == [200, 503] and results.count(200) == gate.slots
         assert gate.peak == gate.slots
     finally:
         scanner.release.set()
-        stop.set()
-        thread.join(timeout=10)
+        live.close()

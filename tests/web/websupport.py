@@ -23,7 +23,6 @@ from scanner.models import (
     Severity,
     StopReason,
 )
-from scanner.settings import Settings
 
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
@@ -114,20 +113,5 @@ def csrf_of(client: FlaskClient) -> str:
     with client.session_transaction(base_url=BASE) as sess:
         token: str = sess["csrf"]
         return token
-
-
-@dataclass
-class Live:
-    """A real waitress server on 127.0.0.1:<ephemeral>."""
-
-    server: Any
-    port: int
-    token: str
-    settings: Settings
-    scanner: Any
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
 
