@@ -33,7 +33,9 @@ _OCR_TLDS_ALONE = _OCR_TLDS - {"me", "co", "io", "ly", "gl"}
 """Without a path after them (``example .com``): not the shorter ones (``Done. me too``)."""
 _OCR_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 _OCR_URLISH = re.compile(r"(?i)(?:https?://|www\.)\S*$")
-_OCR_TAIL = re.compile(r"[A-Za-z0-9\-._~%/?#=&+:@]+")
+_OCR_TAIL = re.compile(r"[^\s\"'<>()\[\]{}|\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]{1,2048}")
+"""The start of the next line that may continue a link: anything but space, brackets, quotes and
+Chinese text (a link's own ``, ; ! @`` and non-Latin host letters included)."""
 
 
 def _drop(s: str, where: list[int], spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
@@ -118,14 +120,12 @@ def ocr_join(text: str) -> tuple[str, list[int]]:
     s, where = _drop(s, where, [sp for m in _OCR_SLASH.finditer(s) if _joins_slash(s, m) for sp in _gaps(m)])
     spans = []
     for m in _OCR_BREAK.finditer(s):
-        left, right = _last_token(s, m.start()), _next_token(s, m.end())
-        if (
-            not _OCR_URLISH.search(left)
-            or left[-1:] in ".,;!?)"
-            or not _OCR_TAIL.fullmatch(right.rstrip(".,;!?"))
-        ):
+        left = _last_token(s, m.start())
+        tail = _OCR_TAIL.match(s, m.end())
+        if not tail or not _OCR_URLISH.search(left) or left[-1:] in ".,;!?)":
             continue
+        right = tail.group().rstrip(".,;!?")
         host_open = "." not in left.split("://", 1)[-1]
-        if host_open or left[-1] in "/-=&?_.%" or "/" in right or "." in right.rstrip("."):
+        if host_open or left[-1] in "/-=&?_.%" or "/" in right or "." in right:
             spans.append((m.start(), m.end()))
     return _drop(s, where, spans)

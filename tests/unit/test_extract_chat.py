@@ -241,6 +241,12 @@ def test_ocr_mode_joins_what_recognition_splits() -> None:
     # Prose after a dot and a finished link at the end of a line stay as written.
     assert urls("Done. me too", ocr=True) == []
     assert urls("see https://a.example.com/x\nthanks", ocr=True) == ["https://a.example.com/x"]
+    # A host cut by the line end goes on whatever link characters follow (, ; and non-Latin letters),
+    # up to a bracket or Chinese text.
+    assert urls("打开 http://exa\nmple.com/a,b 领取", ocr=True) == ["http://example.com/a,b"]
+    assert urls("(see http://dom\nain.com/foo)", ocr=True) == ["http://domain.com/foo"]
+    assert urls("http://bün\ndnis.de/x", ocr=True) == ["http://bündnis.de/x"]
+    assert urls("访问 http://t.cn/\n然后领取", ocr=True) == ["http://t.cn/"]
     text, where = ocr_join("a. cn/x")
     assert text == "a.cn/x" and len(where) == len(text)
 
