@@ -152,10 +152,10 @@ def _prepare_lists(settings: Settings) -> None:
     """Build the list index now if it is missing or stale (a check never builds it)."""
     if not settings.use_lists:
         return
-    from scanner.lists.prepare import prepare
+    from scanner.lists.build import ensure_index
 
     try:
-        prepare(settings)
+        ensure_index(settings)
     except ScannerError as e:  # checks run on the heuristics and say so until it is built
         log.warning("lists not ready at start: %s", e)
 

@@ -139,9 +139,9 @@ class ListSet:
     @classmethod
     def prepare(cls, settings: Settings) -> ListSet:
         """The setup step: build the index now if it is missing or stale, then load it."""
-        from .prepare import prepare
+        from .build import ensure_index
 
-        return cls(prepare(settings))
+        return cls(ensure_index(settings))
 
     @classmethod
     def empty(cls, *, prior: bool = True) -> ListSet:

@@ -4,8 +4,9 @@ A check only opens the index that is on disk (:func:`open_for_check`). When it i
 the allowlist or the compile rules changed outside a ``lists`` command, or the package was upgraded)
 the check uses it as it is and one background thread per data dir rebuilds it; when there is none
 yet, the check runs without lists (the report says so: ``lists.not_ready``) while it is built.
-The setup step, :func:`prepare`, builds it in the foreground: ``lurelens serve`` runs it before it
-listens, ``check``/``scan`` before the first input, and every ``lists`` command after its change.
+The setup step (``ListSet.prepare``: :func:`scanner.lists.build.ensure_index`) builds it in the
+foreground: ``lurelens serve`` runs it before it listens, ``check``/``scan``/``page`` before their
+first input, and every ``lists`` command after its change.
 """
 
 from __future__ import annotations
@@ -27,12 +28,8 @@ RETRY_AFTER = 60.0
 
 _lock = threading.Lock()
 _running: dict[Path, threading.Thread] = {}
+_waiting: dict[Path, list[Callable[[index.Index], None]]] = {}
 _failed_at: dict[Path, float] = {}
-
-
-def prepare(settings: Settings) -> index.Index:
-    """The setup step: the current index, built now when it is missing or stale."""
-    return build.ensure_index(settings)
 
 
 def open_for_check(
@@ -53,30 +50,36 @@ def rebuild_in_background(
 ) -> threading.Thread | None:
     """Start (or join) this data dir's background build; ``None`` when one failed less than a minute ago.
 
-    The thread is not a daemon: a one-shot process waits for it at exit, so it never leaves half a
-    file behind, and the next run finds the index built.
+    Every caller's ``on_built`` is called with the new index, also when it joined a build another
+    caller started. The thread is not a daemon: a one-shot process waits for it at exit, so it
+    never leaves half a file behind, and the next run finds the index built.
     """
     path = store.index_path(settings)
     with _lock:
         running = _running.get(path)
-        if running is not None and running.is_alive():
-            return running
-        if time.monotonic() - _failed_at.get(path, -RETRY_AFTER) < RETRY_AFTER:
-            return None
-        log.info("list index missing or out of date: rebuilding in the background")
-        t = threading.Thread(target=_rebuild, args=(settings, path, on_built), name="lurelens-lists-build")
-        _running[path] = t
-        t.start()
-        return t
+        if running is None or not running.is_alive():
+            if time.monotonic() - _failed_at.get(path, -RETRY_AFTER) < RETRY_AFTER:
+                return None
+            log.info("list index missing or out of date: rebuilding in the background")
+            running = _running[path] = threading.Thread(
+                target=_rebuild, args=(settings, path), name="lurelens-lists-build"
+            )
+            running.start()
+        if on_built is not None:
+            _waiting.setdefault(path, []).append(on_built)
+        return running
 
 
-def _rebuild(settings: Settings, path: Path, on_built: Callable[[index.Index], None] | None) -> None:
+def _rebuild(settings: Settings, path: Path) -> None:
     try:
         idx = build.ensure_index(settings)  # builds only if no other process did meanwhile
     except (ScannerError, OSError) as e:
         log.warning("background list build failed: %s", e)
         with _lock:
             _failed_at[path] = time.monotonic()
+            _waiting.pop(path, None)
         return
-    if on_built is not None:
+    with _lock:
+        waiting = _waiting.pop(path, [])
+    for on_built in waiting:
         on_built(idx)

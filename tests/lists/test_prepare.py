@@ -103,6 +103,28 @@ def test_the_scanner_says_when_it_checked_without_lists(
     assert builds == ["lurelens-lists-build"]
 
 
+def test_every_scanner_waiting_on_one_build_gets_its_lists(
+    make_sources: Callable[..., Settings], builds: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two callers find the index missing while one build runs: both swap the new lists in."""
+    settings = make_sources()
+    gate = threading.Event()
+    real = build.ensure_index
+
+    def held(*args: object, **kwargs: object) -> object:
+        assert gate.wait(60)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "ensure_index", held)
+    got: list[str] = []
+    first = ListSet.load(settings, on_built=lambda ls: got.append("first"))
+    second = ListSet.load(settings, on_built=lambda ls: got.append("second"))
+    assert not first.ready and not second.ready
+    gate.set()
+    _join_builds()
+    assert sorted(got) == ["first", "second"] and builds == ["lurelens-lists-build"]
+
+
 def test_a_failed_background_build_is_not_retried_at_once(
     make_sources: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
