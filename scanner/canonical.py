@@ -106,6 +106,15 @@ def domain_parts(host: str) -> tuple[str, str, bool]:
     return reg, r.suffix, bool(r.is_private)
 
 
+def known_tld(label: str) -> bool:
+    """Whether ``label`` is a top-level domain of the public suffix list (``cn``, ``top``; not ``exe``).
+
+    >>> known_tld("cn"), known_tld("exe")
+    (True, False)
+    """
+    return bool(domain_parts("x." + label.lower())[1])
+
+
 @lru_cache(maxsize=8192)  # keyed by attacker hosts: bounded in a long-running service
 def icann_registrable(host: str) -> str:
     """eTLD+1 using only ICANN suffixes (``b.pages.dev`` → ``pages.dev``): the platform's root."""

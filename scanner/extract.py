@@ -33,7 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .canonical import domain_parts
+from .canonical import known_tld
 from .ocrjoin import ocr_join
 
 
@@ -183,10 +183,6 @@ def _refang(s: str) -> tuple[str, bool]:
 
 
 @lru_cache(maxsize=4096)  # keyed by attacker text: bounded
-def _known_tld(tld: str) -> bool:
-    return bool(domain_parts("x." + tld.lower())[1])
-
-
 # --- paths --------------------------------------------------------------------------------------
 
 
@@ -287,9 +283,9 @@ def _cut_cjk_tail(host: str) -> str:
             continue
         if m.start() > 0:  # ASCII then CJK: the text starts inside the label
             return ".".join([*labels[:i], label[: m.start()]])
-        if i == len(labels) - 1 and not _known_tld(label):
+        if i == len(labels) - 1 and not known_tld(label):
             for k in range(len(label) - 1, 0, -1):  # a CJK top-level domain glued to text: 中国领取 → 中国
-                if _known_tld(label[:k]):
+                if known_tld(label[:k]):
                     return ".".join([*labels[:i], label[:k]])
             return ".".join(labels[:i])
     return host
@@ -342,7 +338,7 @@ def _cjk_tld(s: str, i: int) -> str:
     """The longest known top-level domain written in CJK at ``s[i:]`` (``中国领取`` → ``中国``), or ""."""
     run = s[i : i + 6]
     for k in range(len(run), 0, -1):
-        if all(_IS_CJK.match(c) for c in run[:k]) and _known_tld(run[:k]):
+        if all(_IS_CJK.match(c) for c in run[:k]) and known_tld(run[:k]):
             return run[:k]
     return ""
 
@@ -371,7 +367,7 @@ def _plausible_bare(s: str, start: int, end: int, host: str, has_path: bool) -> 
         return True
     labels = host.split(".")
     tld = labels[-1].lower()
-    if len(labels) < 2 or tld.isdigit() or not _known_tld(tld) and not tld.startswith("xn--"):
+    if len(labels) < 2 or tld.isdigit() or not known_tld(tld) and not tld.startswith("xn--"):
         return False
     if not _colon_ok(s, start):
         return False
@@ -483,7 +479,7 @@ def _cjk_name_link(s: str, m: re.Match[str]) -> tuple[int, _Found]:
     if not tld:
         t = _HOST_BARE_RX.match(s, dot + 1)
         labels = t.group(0).split(".") if t else []
-        if not labels or not all(labels) or not _known_tld(labels[-1]):
+        if not labels or not all(labels) or not known_tld(labels[-1]):
             return m.end(), None
         end = t.end() if t else end
     host = s[m.start() : end]
@@ -505,7 +501,7 @@ def _email(s: str, at: int, start: int) -> tuple[int, FoundContact | None]:
     if (
         end != at + 1 + len(host)
         or not mailto
-        and ("." not in host or not _known_tld(host.rsplit(".", 1)[-1]))
+        and ("." not in host or not known_tld(host.rsplit(".", 1)[-1]))
     ):
         return at + 1, None
     local_start = start + 7 if mailto else start

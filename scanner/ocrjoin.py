@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .canonical import domain_parts
-
-
-def _known_tld(tld: str) -> bool:
-    return bool(domain_parts("x." + tld.lower())[1])
-
+from .canonical import known_tld
 
 _OCR_SCHEME = re.compile(r"(?i)\b(https?|ftp)[ \t]*[:：][ \t]*/[ \t]*/[ \t]*")
 _OCR_DOT = re.compile(r"(?<=[A-Za-z0-9])(?P<a>[ \t]{0,2})\.(?P<b>[ \t]{0,2})(?=[A-Za-z0-9])")
@@ -93,7 +88,7 @@ def _joins_slash(s: str, m: re.Match[str]) -> bool:
     if not m.group("a") and not m.group("b"):
         return False
     host = _OCR_HOST.search(_last_token(s, m.start()))  # the token may start with Chinese or a scheme
-    return host is not None and _known_tld(host.group("tld"))
+    return host is not None and known_tld(host.group("tld"))
 
 
 def ocr_join(text: str) -> tuple[str, list[int]]:

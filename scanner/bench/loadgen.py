@@ -362,10 +362,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: run the load and print the JSON summary (or ``--text``: one line) on stdout."""
-    p = _parser()
-    args = p.parse_args(argv)
+def _run(args: argparse.Namespace, p: argparse.ArgumentParser) -> dict[str, Any]:
     texts = None
     if args.texts:
         texts = [
@@ -377,19 +374,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rate": args.rate, "mix": args.mix, "texts": texts, "timeout": args.timeout,
         "image": args.image.read_bytes() if args.image else None,
     }
+    if args.spawn:
+        return spawn_and_load(duration=args.duration, concurrency=args.concurrency,
+                              threads=args.threads, warmup=args.warmup, **load)
+    token = args.token
+    if not token and args.token_file:
+        token = args.token_file.read_text(encoding="ascii").strip()
+    if not token:
+        p.error("give --token or --token-file (or --spawn)")
+    return run_load(args.base, token, duration=args.duration, concurrency=args.concurrency,
+                    server_pid=args.server_pid, **load)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: run the load and print the JSON summary (or ``--text``: one line) on stdout."""
+    p = _parser()
+    args = p.parse_args(argv)
     try:
-        if args.spawn:
-            result = spawn_and_load(duration=args.duration, concurrency=args.concurrency,
-                                    threads=args.threads, warmup=args.warmup, **load)
-        else:
-            token = args.token
-            if not token and args.token_file:
-                token = args.token_file.read_text(encoding="ascii").strip()
-            if not token:
-                p.error("give --token or --token-file (or --spawn)")
-            result = run_load(args.base, token, duration=args.duration, concurrency=args.concurrency,
-                              server_pid=args.server_pid, **load)
-    except ValueError as e:
+        result = _run(args, p)
+    except (OSError, ValueError) as e:  # a missing or unreadable file, a bad address: one line, exit 2
         p.error(str(e))
     sys.stdout.write((summary_line(result) if args.text else json.dumps(result)) + "\n")
     if args.strict and (result["errors"] or not result["ok"]):

@@ -38,8 +38,11 @@ def _source_facts() -> tuple[set[str], set[tuple[str, str]], set[str]]:
     made: set[tuple[str, str]] = set()
     prefixes: set[str] = set()
     for path in SOURCES:
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # A docstring that names a code does not give it: only string values in code count.
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
                 literals.add(node.value)
             if not isinstance(node, ast.Call) or not node.args:
                 continue
