@@ -34,6 +34,20 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Background builds wait until the test sets this (so a check surely runs before one ends)."""
+    opened = threading.Event()
+    real = build.ensure_index
+
+    def held(*args: object, **kwargs: object) -> object:
+        assert opened.wait(60)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "ensure_index", held)
+    return opened
+
+
 def _join_builds() -> None:
     for t in threading.enumerate():
         if t.name == "lurelens-lists-build":
@@ -78,17 +92,9 @@ def test_a_stale_index_is_used_while_it_is_rebuilt(
 
 
 def test_the_scanner_says_when_it_checked_without_lists(
-    make_sources: Callable[..., Settings], builds: list[str], monkeypatch: pytest.MonkeyPatch
+    make_sources: Callable[..., Settings], builds: list[str], gate: threading.Event
 ) -> None:
     scanner = Scanner(make_sources())
-    gate = threading.Event()
-    real = build.ensure_index
-
-    def held(*args: object, **kwargs: object) -> object:
-        assert gate.wait(60)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(build, "ensure_index", held)
 
     def codes() -> set[str]:
         report = scanner.check("http://evil-login.example/", offline=True)
@@ -104,18 +110,10 @@ def test_the_scanner_says_when_it_checked_without_lists(
 
 
 def test_every_scanner_waiting_on_one_build_gets_its_lists(
-    make_sources: Callable[..., Settings], builds: list[str], monkeypatch: pytest.MonkeyPatch
+    make_sources: Callable[..., Settings], builds: list[str], gate: threading.Event
 ) -> None:
     """Two callers find the index missing while one build runs: both swap the new lists in."""
     settings = make_sources()
-    gate = threading.Event()
-    real = build.ensure_index
-
-    def held(*args: object, **kwargs: object) -> object:
-        assert gate.wait(60)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(build, "ensure_index", held)
     got: list[str] = []
     first = ListSet.load(settings, on_built=lambda ls: got.append("first"))
     second = ListSet.load(settings, on_built=lambda ls: got.append("second"))
